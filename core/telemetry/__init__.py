@@ -1,0 +1,1 @@
+"""Board and host sensors, the sampler that feeds live panels and energy integration, and idle-power deduction."""

@@ -1,0 +1,55 @@
+"""The versioned JSON-lines protocol between the worker (writer) and the session (reader).
+
+Every event is one JSON object on one line: `{"v": 1, "type": ..., "t": <time.monotonic()>, ...}`. Readers ignore
+types they do not know, so a newer worker can talk to an older dashboard.
+
+Types and their fields (all times are time.monotonic() seconds, comparable across processes on Linux):
+  hello     pid, python, tensorflow, backend ("cpu"/"gpu"), devices, spec
+  phase     variant, name (load|compress|warmup|timing|tracing|evaluating|done), rss_bytes
+  model     variant, params, nonzero_params, size_bytes, artifact, baseline_size_bytes
+  progress  variant, phase, iter, elapsed_s, mean_s, ci95_halfwidth_pct, target_pct
+  window    variant, t0, t1, n              (inference windows, for energy integration by the session)
+  latency   variant, n, mean_s, median_s, p90_s, p99_s, std_s, ci95_halfwidth_pct, converged, reason
+  ops       variant, passes, final, total_s, by_type {op: seconds}, by_class {A..G: seconds}
+  eval      variant, dataset, n_samples, top1, top5, precision, recall, f1
+  log       level, message
+  error     message, phase
+  result    variant, status ("complete"|"partial")
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, TextIO
+
+PROTOCOL_VERSION = 1
+PHASES: tuple[str, ...] = ("load", "compress", "warmup", "timing", "tracing", "evaluating", "done")
+
+
+def encode(type_: str, **fields: Any) -> str:
+    """One event as a JSON line (no trailing newline), stamped with the protocol version and monotonic time."""
+    return json.dumps({"v": PROTOCOL_VERSION, "type": type_, "t": time.monotonic(), **fields}, allow_nan=False)
+
+
+def decode(line: str) -> dict[str, Any] | None:
+    """Parse one line; None for blank lines or non-JSON noise (a library printing to stdout must not kill a run)."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "type" in event else None
+
+
+class Emitter:
+    """Writes events to a stream and flushes each one, so the dashboard sees them as they happen."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def __call__(self, type_: str, **fields: Any) -> None:
+        self._stream.write(encode(type_, **fields) + "\n")
+        self._stream.flush()
