@@ -1,0 +1,1 @@
+"""Models: `registry` (TensorFlow-free: names, sizes, availability) and `builders` (TensorFlow: load a model)."""

@@ -1,0 +1,110 @@
+"""Everything one worker reported about one variant, turned into a RunResult block of the result file.
+
+Kept apart from the session so the same assembly works for a live run, a replayed run and a test's event list.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+from core.spec import RunSpec
+
+
+class RunRecord:
+    """Accumulates the events of one worker; `to_run_result()` gives the JSON block, partial if the run broke."""
+
+    def __init__(self, spec: RunSpec) -> None:
+        self.spec = spec
+        self.variant = str(spec.compression)
+        self.hello: dict[str, Any] = {}
+        self.model: dict[str, Any] | None = None
+        self.latency: dict[str, Any] | None = None
+        self.ops: dict[str, Any] | None = None
+        self.accuracy: dict[str, Any] | None = None
+        self.windows: list[tuple[float, float, int]] = []
+        self.phases: dict[str, dict[str, Any]] = {}
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.status = "running"
+
+    def add(self, event: dict[str, Any]) -> None:
+        """Fold one worker event in; unknown types are ignored so newer workers work with this reader."""
+        kind = event.get("type")
+        body = {k: v for k, v in event.items() if k not in ("v", "type", "variant")}
+        if kind == "hello":
+            self.hello = body
+        elif kind == "phase":
+            self.phases[str(event.get("name"))] = body
+        elif kind == "model":
+            self.model = {k: body.get(k) for k in ("params", "nonzero_params", "size_bytes", "artifact")}
+        elif kind == "window":
+            self.windows.append((float(event["t0"]), float(event["t1"]), int(event.get("n", 0))))
+        elif kind == "latency":
+            self.latency = {k: v for k, v in body.items() if k not in ("t", "rss_bytes")}
+            self.latency_rss_bytes = event.get("rss_bytes")
+        elif kind == "ops":
+            self.ops = {k: v for k, v in body.items() if k not in ("t", "final")}
+        elif kind == "eval":
+            self.accuracy = {k: v for k, v in body.items() if k != "t"}
+        elif kind == "log" and event.get("level") in ("warning", "error"):
+            self.warnings.append(str(event.get("message")))
+        elif kind == "error":
+            self.errors.append(str(event.get("message")))
+        elif kind == "result":
+            self.status = str(event.get("status", "complete"))
+
+    def fail(self, message: str) -> None:
+        self.errors.append(message)
+        self.status = "failed"
+
+    def finish(self, returncode: int, *, cancelled: bool, log_path: Path | None = None) -> None:
+        """Settle the status from the exit code, with one clear line when the worker died without saying why."""
+        if cancelled and self.status != "complete":
+            self.status = "cancelled"
+            self.errors.append(f"{self.variant}: cancelled; what was measured before is kept")
+            return
+        if returncode == 0 and self.status == "complete":
+            return
+        if not self.errors:
+            self.errors.append(f"{self.variant}: {_death_reason(returncode)}" + (f"; see {log_path}" if log_path else ""))
+        self.status = "partial" if (self.model or self.latency) else "failed"
+
+    def to_run_result(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> dict[str, Any]:
+        """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
+        from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
+
+        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
+        timing = self.phases.get("timing", {}).get("t")
+        preload = self.phases.get("load", {}).get("rss_bytes")
+        return {
+            "variant": self.variant,
+            "status": self.status,
+            "spec": self.spec.to_json(),
+            "worker": {k: self.hello.get(k) for k in ("pid", "python", "tensorflow", "backend")} or None,
+            "model": self.model,
+            "latency": self.latency,
+            "power": power,
+            "energy": energy,
+            "gpu": gpu_block(sampler, self.windows),
+            "memory": memory_block(
+                sampler, timing, self.windows, preload, getattr(self, "latency_rss_bytes", None), self.phases
+            ),
+            "accuracy": self.accuracy,
+            "ops": self.ops,
+            "errors": list(self.errors),
+            "warnings": list(self.warnings),
+        }
+
+
+def _death_reason(returncode: int) -> str:
+    if returncode < 0:
+        sig = -returncode
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
+        if sig == signal.SIGKILL:
+            return f"worker was killed ({name}; out of memory?)"
+        return f"worker was stopped by {name}"
+    if returncode == 0:
+        return "worker exited before reporting a result"
+    return f"worker exited with code {returncode} before reporting a result"

@@ -1,0 +1,276 @@
+"""One comparison run: telemetry sampler + one worker process per variant + events -> a result file.
+
+The session lives in the dashboard process: it starts the worker, reads its events as they arrive and passes
+them on, samples board power (board-wide, so it is sampled here, not in the worker) and the worker's memory by
+pid, and turns it all into the paper's metrics. A worker that dies or is cancelled loses nothing already measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from core.environment import collect_environment
+from core.results import make_result_file
+from core.runrecord import RunRecord
+from core.spec import CompressionSpec, RunOptions, RunSpec
+from core.worker.protocol import decode, encode
+
+OnEvent = Callable[[dict[str, Any]], None]
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SessionConfig:
+    """What to run and how: the model, the compressed setting to compare with the baseline, and run options."""
+
+    model: str
+    compression: CompressionSpec
+    options: RunOptions = field(default_factory=RunOptions)
+    workdir: Path = Path("runs")
+    sysfs_root: str = "/sys"
+    sources: list[str] | None = None  # None: auto-detect (core.telemetry.detect.DEFAULT_ORDER)
+    worker_python: str | None = None  # None: $TOCOMPRESS_WORKER_PYTHON or this interpreter
+    record_path: Path | None = None
+    include_baseline: bool = True
+    dataset: str | None = None
+
+    def variants(self) -> list[CompressionSpec]:
+        variants = [CompressionSpec()] if self.include_baseline else []
+        if not self.compression.is_baseline or not variants:
+            variants.append(self.compression)
+        return variants
+
+
+class Session:
+    """Runs the variants of one config in turn; `run()` blocks, `cancel()` may be called from any thread."""
+
+    def __init__(self, config: SessionConfig, on_event: OnEvent | None = None) -> None:
+        self.config = config
+        self._on_event = on_event or (lambda event: None)
+        self._cancel = threading.Event()
+        self._proc: subprocess.Popen[str] | None = None
+        self._recorder: Any = None
+        self.sampler: Any = None
+        self.idle_power_w: float | None = None
+        self.power_source: str | None = None
+
+    # --- public -------------------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        """Measure the baseline then the compressed setting; always returns a result dict, partial if need be."""
+        cfg = self.config
+        cfg.options.validate()
+        environment = collect_environment(cfg.sysfs_root)
+        runs: list[dict[str, Any]] = []
+        errors: list[str] = []
+        status = "complete"
+        try:
+            self._start_telemetry()
+            self._measure_idle()
+            for compression in cfg.variants():
+                if self._cancel.is_set():
+                    break
+                record = self._run_variant(compression, environment)
+                run = record.to_run_result(self.sampler, self.idle_power_w, self.power_source)
+                runs.append(run)
+                self._emit({"type": "run", "variant": record.variant, "run": run})
+                if record.status != "complete":
+                    errors.extend(record.errors)
+                    break
+        except KeyboardInterrupt:
+            self.cancel()
+            errors.append("interrupted by Ctrl-C; results so far are kept")
+        finally:
+            self._stop_telemetry()
+        if self._cancel.is_set():
+            status = "cancelled"
+            self._emit({"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"})
+        elif errors or len(runs) < len(cfg.variants()):
+            status = "partial" if any(r.get("latency") or r.get("model") for r in runs) else "failed"
+        result = make_result_file(cfg.model, environment, runs, status, errors)
+        self._emit({"type": "session", "state": "done", "status": status})
+        return result
+
+    def cancel(self) -> None:
+        """Stop the run: the worker is terminated (killed if it does not exit within 3 s)."""
+        self._cancel.set()
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            _terminate(proc)
+
+    # --- telemetry ----------------------------------------------------------------------------------------
+    def _start_telemetry(self) -> None:
+        from core.telemetry.detect import probe_all, select_sources
+        from core.telemetry.sampler import Sampler
+
+        self._emit({"type": "session", "state": "probing", "message": "probing sensors"})
+        statuses = probe_all(self.config.sysfs_root)
+        sources = select_sources(statuses, self.config.sources)
+        for status in statuses:
+            if not status.available:
+                self._emit({"type": "log", "level": "info", "message": f"sensor {status.name}: {status.reason}"})
+        self.power_source = next((s.name for s in sources if _is_power_source(s)), None)
+        self.sampler = Sampler(sources)
+        if self.config.record_path:
+            from core.telemetry.replay import Recorder
+
+            self._recorder = Recorder(self.config.record_path)
+        self.sampler.start()
+
+    def _stop_telemetry(self) -> None:
+        if self.sampler is not None:
+            self.sampler.stop()
+
+    def _measure_idle(self) -> None:
+        """Idle (static) power before any model runs, deducted from every energy figure as the paper does."""
+        seconds = self.config.options.idle_seconds
+        if self.power_source is None or seconds <= 0:
+            return
+        from core.telemetry.energy import idle_power_w
+
+        self._emit({"type": "session", "state": "idle", "message": f"measuring idle power for {seconds:g} s"})
+        import time
+
+        t0 = time.monotonic()
+        if self._cancel.wait(seconds):
+            return
+        series = self.sampler.window(t0, time.monotonic()).get(self.power_source)
+        if series is not None and "power_mw" in series.values:
+            self.idle_power_w = idle_power_w(series.t, series.values["power_mw"])
+        self._emit({"type": "session", "state": "idle-done", "idle_power_w": self.idle_power_w})
+
+    # --- one worker ---------------------------------------------------------------------------------------
+    def _run_variant(self, compression: CompressionSpec, environment: dict[str, Any]) -> RunRecord:
+        cfg = self.config
+        spec = RunSpec(cfg.model, compression, cfg.options, str(cfg.workdir), cfg.dataset)
+        record = RunRecord(spec)
+        cfg.workdir.mkdir(parents=True, exist_ok=True)
+        log_path = cfg.workdir / f"{cfg.model}-{record.variant.replace('+', '_')}.worker.log"
+        python = cfg.worker_python or os.environ.get("TOCOMPRESS_WORKER_PYTHON") or sys.executable
+        environment["worker_python"] = python
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env["PYTHONUNBUFFERED"] = "1"
+        self._emit({"type": "session", "state": "worker-start", "variant": record.variant, "log": str(log_path)})
+        with open(log_path, "w", encoding="utf-8") as log:
+            try:
+                proc = subprocess.Popen(
+                    [python, "-m", "core.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                    env=env,
+                    start_new_session=True,  # Ctrl-C reaches the session, which stops the worker cleanly
+                )
+            except OSError as exc:
+                record.fail(f"cannot start worker {python}: {exc.strerror or exc}; check --worker-python")
+                return record
+            self._proc = proc
+            self._set_worker_pid(proc.pid)
+            try:
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(json.dumps(spec.to_json()))
+                proc.stdin.close()
+                for line in proc.stdout:
+                    event = decode(line)
+                    if event is None:
+                        continue
+                    event.setdefault("variant", record.variant)
+                    record.add(event)
+                    if self._recorder is not None:
+                        self._recorder.write_event(event)
+                    self._emit(event)
+            except BrokenPipeError:
+                pass
+            except KeyboardInterrupt:
+                self._cancel.set()
+                _terminate(proc)
+                raise
+            finally:
+                returncode = proc.wait()
+                self._proc = None
+                self._set_worker_pid(None)
+        environment["tensorflow"] = environment.get("tensorflow") or record.hello.get("tensorflow")
+        environment["backend"] = environment.get("backend") or record.hello.get("backend")
+        record.finish(returncode, cancelled=self._cancel.is_set(), log_path=log_path)
+        self._emit(
+            {
+                "type": "session",
+                "state": "worker-exit",
+                "variant": record.variant,
+                "returncode": returncode,
+                "message": record.errors[-1] if record.errors else f"{record.variant} finished",
+            }
+        )
+        return record
+
+    def _set_worker_pid(self, pid: int | None) -> None:
+        for source in getattr(self.sampler, "sources", []):
+            if hasattr(source, "set_pid"):
+                source.set_pid(pid)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        event.setdefault("v", 1)
+        self._on_event(event)
+
+
+def _is_power_source(source: Any) -> bool:
+    return source.name in ("tegra-power", "jtop", "tegrastats", "nvml", "rapl") or getattr(
+        source, "provides_power", False
+    )
+
+
+def _terminate(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, then SIGKILL after 3 s: a stuck TensorFlow call must not keep the dashboard waiting."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+
+    def _kill_later() -> None:
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    threading.Thread(target=_kill_later, daemon=True).start()
+
+
+def replay_session(path: str | Path, on_event: OnEvent, speed: float = 1.0, stop: threading.Event | None = None) -> None:
+    """Play back a recorded run's worker events at their recorded pace, for demos and `--replay FILE`."""
+    import time
+
+    stop = stop or threading.Event()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    events = [e["event"] for e in map(_json_or_none, lines) if isinstance(e, dict) and "event" in e]
+    if not events:
+        return
+    t_first = events[0].get("t", 0.0)
+    start = time.monotonic()
+    for event in events:
+        due = start + (event.get("t", t_first) - t_first) / max(speed, 1e-6)
+        if stop.wait(max(0.0, due - time.monotonic())):
+            return
+        on_event(event)
+
+
+def _json_or_none(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
+
+
+__all__ = ["Session", "SessionConfig", "replay_session", "encode"]

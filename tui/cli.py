@@ -1,0 +1,174 @@
+"""The `tocompress` command: the dashboard by default, plus `run`, `models`, `sensors` and `compare` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.spec import CompressionSpec, RunOptions, SpecError
+
+DEFAULT_MODEL = "digits-cnn"
+DEFAULT_COMPRESSION = "q8"
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in the environment, reported as one line."""
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    d = RunOptions()
+    p.add_argument("--model", "-m", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL}); see `tocompress models`")
+    p.add_argument("--compress", "-c", default=DEFAULT_COMPRESSION,
+                   help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)")
+    p.add_argument("--dataset", default=None, help="evaluation set (default: the model's own)")
+    p.add_argument("--ci-target", type=float, default=d.ci_target_pct, help="95%% CI half-width target, %% of mean")
+    p.add_argument("--min-iters", type=int, default=d.min_iters)
+    p.add_argument("--max-iters", type=int, default=d.max_iters)
+    p.add_argument("--max-seconds", type=float, default=d.max_seconds, help="cap on timing per variant")
+    p.add_argument("--warmup", type=int, default=d.warmup_iters, help="warm-up iterations")
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--trace-passes", type=int, default=d.trace_passes, help="per-op traced passes (0: skip)")
+    p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N samples")
+    p.add_argument("--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run")
+    p.add_argument("--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)")
+    p.add_argument("--sources", default=None, help="comma-separated sensor sources to use instead of auto-detect")
+    p.add_argument("--worker-python", default=None,
+                   help="interpreter for the TensorFlow worker (e.g. JetPack's /usr/bin/python3)")
+    p.add_argument("--workdir", default="runs", help="where artifacts and worker logs go (default runs/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocompress",
+        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
+    )
+    _add_run_options(parser)
+    parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
+    parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
+    parser.add_argument("--replay", default=None, help="drive the live panels from a recorded run (JSON lines)")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
+    _add_run_options(run)
+    run.add_argument("--json", dest="json_path", default=None, help="write the result JSON here")
+    run.add_argument("--record", default=None, help="record events and telemetry to this JSON-lines file")
+    run.add_argument("--no-baseline", action="store_true", help="measure only the compressed setting")
+
+    sub.add_parser("models", help="list the models and where their weights come from")
+
+    sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
+    sensors.add_argument("--sysfs-root", default="/sys")
+    sensors.add_argument("--seconds", type=float, default=0.3, help="how long to measure each source's rate")
+
+    compare = sub.add_parser("compare", help="compare two saved result files")
+    compare.add_argument("a")
+    compare.add_argument("b")
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    opts = RunOptions(
+        ci_target_pct=args.ci_target,
+        min_iters=args.min_iters,
+        max_iters=args.max_iters,
+        max_seconds=args.max_seconds,
+        warmup_iters=args.warmup,
+        batch_size=args.batch_size,
+        trace_passes=args.trace_passes,
+        eval_limit=args.eval_limit,
+        idle_seconds=args.idle_seconds,
+    )
+    opts.validate()
+    return opts
+
+
+def check_model(name: str) -> None:
+    """Fail before any process starts when the model is unknown or its weights are not on this machine."""
+    from core.models.registry import availability, get_model_info
+
+    info = get_model_info(name)
+    ok, reason = availability(info)
+    if not ok:
+        raise UsageError(f"model {info.name} is not available here: {reason}")
+
+
+def check_writable(path: str | None) -> None:
+    """Fail before measuring when the output file cannot be written, rather than after a minute of work."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--json {path} is a folder; give a file name such as {target / 'result.json'}")
+    parent = target.parent if str(target.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK):
+        raise UsageError(f"cannot write {path}: {probe} is not writable; choose another --json path")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            from tui.runcmd import run_command
+
+            return run_command(args)
+        if args.command == "models":
+            from tui.listing import print_models
+
+            return print_models()
+        if args.command == "sensors":
+            from tui.listing import print_sensors
+
+            return print_sensors(args.sysfs_root, args.seconds)
+        if args.command == "compare":
+            from tui.listing import print_compare
+
+            return print_compare(args.a, args.b)
+        return run_dashboard(args)
+    except (SpecError, UsageError, FileNotFoundError) as exc:
+        _error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:
+        if type(exc).__name__ in ("UnknownModelError", "ResultFileError", "DatasetError", "ModelUnavailableError"):
+            _error(str(exc))
+            return 2
+        raise
+
+
+def _error(message: str) -> None:
+    print(f"tocompress: error: {message}", file=sys.stderr)
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    CompressionSpec.parse(args.compress)
+    options = options_from(args)
+    if args.replay and not Path(args.replay).is_file():
+        raise UsageError(f"--replay {args.replay}: no such file; record one with `tocompress run --record FILE`")
+    check_writable(args.save)
+    from tui.app import make_app
+
+    app: Any = make_app(
+        model=args.model,
+        compression=args.compress,
+        autorun=args.autorun,
+        save_path=args.save,
+        replay=args.replay,
+        sysfs_root=args.sysfs_root,
+        sources=args.sources.split(",") if args.sources else None,
+        options=options,
+    )
+    app.run()
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""`tocompress run`: measure baseline and compressed from the shell, show progress, print the before/after table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from core.results import ResultFileError, default_result_path, save_result
+from core.spec import CompressionSpec
+from tui.format import delta_style, fmt_delta, fmt_seconds, fmt_value
+
+console = Console(stderr=True)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from core.session import Session, SessionConfig
+    from tui.cli import check_model, check_writable, options_from
+
+    compression = CompressionSpec.parse(args.compress)
+    options = options_from(args)
+    check_model(args.model)
+    check_writable(args.json_path)
+    config = SessionConfig(
+        model=args.model,
+        compression=compression,
+        options=options,
+        workdir=Path(args.workdir),
+        sysfs_root=args.sysfs_root,
+        sources=args.sources.split(",") if args.sources else None,
+        worker_python=args.worker_python,
+        record_path=Path(args.record) if args.record else None,
+        include_baseline=not args.no_baseline,
+        dataset=args.dataset,
+    )
+    progress = _Progress()
+    with console.status("starting", spinner="dots") as status:
+        progress.status = status
+        result = Session(config, on_event=progress).run()
+    print_summary(result)
+    code = 0 if result["status"] == "complete" else 1
+    if result["status"] == "cancelled":
+        code = 130
+    if args.json_path or result["runs"]:
+        code = _save(result, args.json_path, args.model, str(compression)) or code
+    return code
+
+
+def _save(result: dict[str, Any], path: str | None, model: str, setting: str) -> int:
+    """Save where asked; if that fails, save to the default path so nothing measured is lost."""
+    target = Path(path) if path else default_result_path(model, setting)
+    try:
+        save_result(target, result)
+        console.print(f"saved {target}")
+        return 0
+    except ResultFileError as exc:
+        fallback = default_result_path(model, setting)
+        console.print(f"[red]tocompress: error: {exc}[/]")
+        try:
+            save_result(fallback, result)
+            console.print(f"saved to {fallback} instead")
+        except ResultFileError as exc2:
+            console.print(f"[red]tocompress: error: {exc2}[/]")
+        return 2
+
+
+class _Progress:
+    """Turns worker events into one status line and a few permanent lines (phase changes, results, errors)."""
+
+    def __init__(self) -> None:
+        self.status: Any = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind, variant = event.get("type"), event.get("variant", "")
+        if kind == "phase":
+            self._set(f"{variant}: {event['name']}")
+        elif kind == "progress":
+            ci = event.get("ci95_halfwidth_pct")
+            ci_text = "n/a" if ci is None else f"{ci:.1f}%"
+            self._set(
+                f"{variant}: timing {event['iter']} it, mean {fmt_seconds(event['mean_s'])}, "
+                f"CI ±{ci_text} (target {event['target_pct']:g}%)"
+            )
+        elif kind == "model":
+            console.print(f"{variant}: artifact {fmt_value(event['size_bytes'], 'B')}, {event['params']:,} params")
+        elif kind == "latency":
+            console.print(f"{variant}: {event['n']} timed runs, mean {fmt_seconds(event['mean_s'])}; {event['reason']}")
+        elif kind == "eval":
+            console.print(f"{variant}: top-1 {event['top1'] * 100:.2f}% on {event['n_samples']} samples")
+        elif kind == "error":
+            console.print(f"[red]{variant}: {event['message']}[/]")
+        elif kind == "session" and event.get("state") in ("idle", "worker-start", "cancelled"):
+            self._set(event.get("message") or f"{variant}: starting worker")
+
+    def _set(self, text: str) -> None:
+        if self.status is not None:
+            self.status.update(text)
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    """The before/after table and the verdicts, or whatever single run there is."""
+    out = Console()
+    comparison = result.get("comparison")
+    runs = result.get("runs") or []
+    if comparison:
+        table = Table(title=f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}")
+        table.add_column("metric")
+        table.add_column(comparison["baseline"], justify="right")
+        table.add_column(comparison["compressed"], justify="right")
+        table.add_column("change", justify="right")
+        for m in comparison["metrics"]:
+            table.add_row(
+                m["label"], fmt_value(m["base"], m["unit"]), fmt_value(m["comp"], m["unit"]),
+                f"[{delta_style(m)}]{fmt_delta(m)}[/]",
+            )
+        out.print(table)
+        for v in comparison["verdicts"]:
+            mark = {True: "[green]better[/]", False: "[red]worse[/]", None: "[dim]-[/]"}[v["better"]]
+            out.print(f"  {v['goal']:<9} {mark:<20} {v['text']}")
+    for run in runs:
+        lat = run.get("latency") or {}
+        if lat and not lat.get("converged"):
+            out.print(f"[yellow]{run['variant']}: latency did not converge: {lat.get('reason')}[/]")
+        for reason_block in ("energy",):
+            block = run.get(reason_block) or {}
+            if block.get("reason") and run is runs[-1]:
+                out.print(f"[dim]{reason_block}: null because {block['reason']}[/]")
+    for err in result.get("errors") or []:
+        out.print(f"[red]{err}[/]")
+    out.print(f"status: {result['status']}")

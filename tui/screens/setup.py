@@ -1,0 +1,275 @@
+"""Setup: pick a model and a compression setting, see the evaluation data and the sensors, set the run options.
+
+The screen only validates and asks; the App starts the run when it hears `SetupScreen.RunRequested`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, NamedTuple
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from core.spec import PRESETS, CompressionSpec, RunOptions, SpecError
+from tui.widgets.units import fmt_count, fmt_shape
+
+# Keys 1..5 are the paper's presets; 0 is the uncompressed baseline alone.
+PRESET_KEYS: dict[str, str] = {str(i): p for i, p in enumerate(PRESETS)}
+
+
+class ModelRow(NamedTuple):
+    """A registry entry with whether it can run here and why (computed once, on the App side)."""
+
+    info: Any  # core.models.registry.ModelInfo
+    available: bool
+    reason: str
+
+
+# (RunOptions field, label, parse) for the option inputs, in screen order.
+OPTION_FIELDS: tuple[tuple[str, str, type], ...] = (
+    ("ci_target_pct", "CI target %", float),
+    ("min_iters", "min iterations", int),
+    ("max_iters", "max iterations", int),
+    ("max_seconds", "max seconds", float),
+    ("idle_seconds", "idle seconds", float),
+    ("eval_limit", "eval samples", int),
+)
+
+
+def describe_spec(spec: CompressionSpec) -> str:
+    """The setting in words, steps in the order applied."""
+    if spec.is_baseline:
+        return "no compression: measures the baseline only"
+    words = []
+    for step in spec.steps:
+        if step.kind == "q":
+            words.append(f"quantize weights to {step.bits} bits")
+        else:
+            words.append(f"prune {step.fraction * 100:g}% of weights by magnitude")
+    return "; then ".join(words) + "; compared against the baseline"
+
+
+def swap_order(spec: CompressionSpec) -> CompressionSpec:
+    """q8+p0.05 <-> p0.05+q8; the paper quantizes first, but the order changes what survives pruning."""
+    return CompressionSpec(tuple(reversed(spec.steps)))
+
+
+def parse_options(values: dict[str, str], base: RunOptions) -> RunOptions:
+    """RunOptions from the option inputs' text, raising SpecError with one line naming the bad field."""
+    kwargs: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(RunOptions)}
+    for name, label, kind in OPTION_FIELDS:
+        raw = values.get(name, "").strip()
+        if not raw and name == "eval_limit":
+            kwargs[name] = None
+            continue
+        try:
+            kwargs[name] = kind(raw)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise SpecError(f"{label}: {raw!r} is not {what}") from None
+    options = RunOptions(**kwargs)
+    options.validate()
+    if options.eval_limit is not None and options.eval_limit < 1:
+        raise SpecError(f"eval samples {options.eval_limit} must be at least 1, or empty for the whole set")
+    return options
+
+
+def sensor_lines(statuses: list[Any] | None) -> Text:
+    """One line per source: ✓/✗, its name, and what it found or why it is not there."""
+    if statuses is None:
+        return Text("probing sensors…", style="dim")
+    text = Text()
+    for i, status in enumerate(statuses):
+        if i:
+            text.append("\n")
+        ok = bool(status.available)
+        text.append("✓ " if ok else "✗ ", style="green" if ok else "red")
+        text.append(f"{status.name:<11}", style="bold" if ok else "dim bold")
+        text.append(str(status.reason), style="" if ok else "dim")
+    return text
+
+
+class SetupScreen(Screen[None]):
+    """Model list on the left; setting, options and sensors on the right."""
+
+    BINDINGS = [
+        Binding("r", "run", "Run"),
+        Binding("enter", "run", "Run", show=False),
+        Binding("c", "app.compare", "Compare"),
+        Binding("o", "swap_order", "Order", show=False),
+        *(Binding(key, f"preset('{preset}')", preset, show=False) for key, preset in PRESET_KEYS.items()),
+    ]
+
+    @dataclass
+    class RunRequested(Message):
+        """The user asked to run this model with this setting and these options."""
+
+        model: str
+        compression: CompressionSpec
+        options: RunOptions
+
+    def __init__(self, rows: list[ModelRow], model: str, compression: str, options: RunOptions) -> None:
+        super().__init__()
+        self.rows = rows
+        self.initial_model = model
+        self.initial_compression = compression
+        self.base_options = options
+        self.sensor_statuses: list[Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="setup-body"):
+            with Vertical(id="setup-left"):
+                yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
+                yield Static(id="model-detail")
+                yield Label("Sensors", classes="section")
+                yield Static(sensor_lines(None), id="sensors")
+            with VerticalScroll(id="setup-right"):
+                yield Label("Compression", classes="section")
+                yield Input(self.initial_compression, id="compression", placeholder="q8, p0.05, q8+p0.05")
+                yield Static(self._preset_hint(), id="presets")
+                yield Static(id="spec-detail")
+                yield Label("Run options", classes="section")
+                for name, label, _ in OPTION_FIELDS:
+                    value = getattr(self.base_options, name)
+                    with Horizontal(classes="option"):
+                        yield Label(label, classes="option-label")
+                        yield Input("" if value is None else f"{value:g}", id=f"opt-{name}", compact=True)
+        yield Static(id="setup-error")
+        yield Footer()
+
+    def _preset_hint(self) -> Text:
+        text = Text()
+        for key, preset in PRESET_KEYS.items():
+            text.append(f" {key}", style="bold reverse")
+            text.append(f" {preset} ")
+        text.append(" o", style="bold reverse")
+        text.append(" swap order")
+        return text
+
+    def on_mount(self) -> None:
+        table = self.query_one("#models", DataTable)
+        table.add_columns("model", "family", "params", "input", "weights", "ok")
+        for row in self.rows:
+            info = row.info
+            table.add_row(
+                info.name,
+                info.family,
+                fmt_count(info.params),
+                fmt_shape(info.input_shape),
+                info.weights_source.split(":")[0],
+                Text("✓", style="green") if row.available else Text("✗", style="red"),
+                key=info.name,
+            )
+        names = [r.info.name for r in self.rows]
+        if self.initial_model in names:
+            table.move_cursor(row=names.index(self.initial_model))
+        self._show_model(self.selected_row())
+        self._check_spec(self.query_one("#compression", Input).value)
+        table.focus()
+
+    # --- reading the form -------------------------------------------------------------------------------------
+
+    def selected_row(self) -> ModelRow | None:
+        table = self.query_one("#models", DataTable)
+        if not self.rows:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+
+    def current_spec(self) -> CompressionSpec:
+        return CompressionSpec.parse(self.query_one("#compression", Input).value)
+
+    def current_options(self) -> RunOptions:
+        values = {name: self.query_one(f"#opt-{name}", Input).value for name, _, _ in OPTION_FIELDS}
+        return parse_options(values, self.base_options)
+
+    def show_error(self, message: str) -> None:
+        """One line under the form saying what is wrong and what to do; empty clears it."""
+        self.query_one("#setup-error", Static).update(Text(message, style="bold red") if message else "")
+        self.set_class(bool(message), "-has-error")
+
+    def show_sensors(self, statuses: list[Any]) -> None:
+        self.sensor_statuses = statuses
+        self.query_one("#sensors", Static).update(sensor_lines(statuses))
+
+    # --- reacting --------------------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#models")
+    def _model_highlighted(self) -> None:
+        self._show_model(self.selected_row())
+
+    @on(DataTable.RowSelected, "#models")
+    def _model_chosen(self) -> None:
+        self.action_run()
+
+    @on(Input.Changed, "#compression")
+    def _setting_edited(self, event: Input.Changed) -> None:
+        self._check_spec(event.value)
+
+    @on(Input.Submitted)
+    def _input_submitted(self) -> None:
+        self.action_run()
+
+    def _show_model(self, row: ModelRow | None) -> None:
+        detail = self.query_one("#model-detail", Static)
+        if row is None:
+            detail.update("no models registered")
+            return
+        info = row.info
+        text = Text()
+        text.append(info.name, style="bold")
+        text.append(f"  {info.family} {info.task}, {fmt_count(info.params)} params, input {fmt_shape(info.input_shape)}")
+        text.append("\nweights: " + info.weights_source)
+        text.append("\nevaluation data: ")
+        text.append(info.dataset or "none shipped for this model", style="" if info.dataset else "yellow")
+        text.append("\n")
+        text.append("✓ " if row.available else "✗ ", style="green" if row.available else "red")
+        text.append(row.reason, style="" if row.available else "yellow")
+        detail.update(text)
+
+    def _check_spec(self, value: str) -> bool:
+        detail = self.query_one("#spec-detail", Static)
+        try:
+            spec = CompressionSpec.parse(value)
+        except SpecError as exc:
+            detail.update(Text(str(exc), style="red"))
+            return False
+        detail.update(Text(f"{spec}: {describe_spec(spec)}", style="dim"))
+        self.show_error("")
+        return True
+
+    def action_preset(self, preset: str) -> None:
+        self.query_one("#compression", Input).value = preset
+
+    def action_swap_order(self) -> None:
+        try:
+            spec = self.current_spec()
+        except SpecError as exc:
+            self.show_error(str(exc))
+            return
+        self.query_one("#compression", Input).value = str(swap_order(spec))
+
+    def action_run(self) -> None:
+        """Validate everything, show the first problem as one line, or ask the App to start."""
+        row = self.selected_row()
+        if row is None:
+            self.show_error("no model to run")
+            return
+        if not row.available:
+            self.show_error(f"{row.info.name} cannot run here: {row.reason}")
+            return
+        try:
+            spec = self.current_spec()
+            options = self.current_options()
+        except SpecError as exc:
+            self.show_error(str(exc))
+            return
+        self.show_error("")
+        self.post_message(self.RunRequested(row.info.name, spec, options))
