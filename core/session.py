@@ -61,6 +61,7 @@ class Session:
         self.sampler: Any = None
         self.idle_power_w: float | None = None
         self.power_source: str | None = None
+        self._interrupted = False
 
     # --- public -------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -85,10 +86,12 @@ class Session:
                     errors.extend(record.errors)
                     break
         except KeyboardInterrupt:
+            self._interrupted = True
             self.cancel()
-            errors.append("interrupted by Ctrl-C; results so far are kept")
         finally:
             self._stop_telemetry()
+        if self._interrupted:
+            errors.append("interrupted by Ctrl-C; results so far are kept")
         if self._cancel.is_set():
             status = "cancelled"
             self._emit({"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"})
@@ -191,10 +194,9 @@ class Session:
                     self._emit(event)
             except BrokenPipeError:
                 pass
-            except KeyboardInterrupt:
-                self._cancel.set()
-                _terminate(proc)
-                raise
+            except KeyboardInterrupt:  # Ctrl-C in a terminal run: stop the worker, keep this variant's record
+                self._interrupted = True
+                self.cancel()
             finally:
                 returncode = proc.wait()
                 self._proc = None

@@ -106,6 +106,8 @@ def check_writable(path: str | None) -> None:
     probe = parent
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"cannot write {path}: {probe} is a file, not a folder; choose another path")
     if not os.access(probe, os.W_OK):
         raise UsageError(f"cannot write {path}: {probe} is not writable; choose another --json path")
 

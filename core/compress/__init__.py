@@ -4,7 +4,13 @@ Bit-packed codes and sparse structures make the artifact on disk actually shrink
 estimated. Importing this package never imports TensorFlow; only save_artifact/load_artifact load Keras.
 """
 
-from core.compress.artifact import ArtifactError, ArtifactInfo, load_artifact, read_artifact_header, save_artifact
+from core.compress.artifact import (
+    ArtifactError,
+    ArtifactInfo,
+    load_artifact,
+    read_artifact_header,
+    save_artifact,
+)
 from core.compress.bitpack import pack_bits, unpack_bits
 from core.compress.prune import magnitude_mask
 from core.compress.quantize import QuantizedTensor, dequantize, quantize

@@ -49,7 +49,9 @@ class ArtifactInfo:
     compressed_tensors: int
 
 
-def save_artifact(model: keras.Model, spec: CompressionSpec | str, path: str | os.PathLike[str]) -> ArtifactInfo:
+def save_artifact(
+    model: keras.Model, spec: CompressionSpec | str, path: str | os.PathLike[str]
+) -> ArtifactInfo:
     """Compress every weight of `model` under `spec` and write the artifact atomically to `path`."""
     spec = spec if isinstance(spec, CompressionSpec) else CompressionSpec.parse(spec)
     try:
@@ -62,7 +64,7 @@ def save_artifact(model: keras.Model, spec: CompressionSpec | str, path: str | o
     table: list[dict[str, Any]] = []
     payloads: list[bytes] = []
     offset = params = nonzero = compressed = 0
-    for variable, value in zip(model.weights, model.get_weights()):
+    for variable, value in zip(model.weights, model.get_weights(), strict=True):
         meta, payload = encode_tensor(value, spec)
         name = getattr(variable, "path", None) or variable.name
         table.append({"name": name, **meta.to_json(), "offset": offset, "nbytes": len(payload)})
@@ -95,7 +97,9 @@ def load_artifact(path: str | os.PathLike[str]) -> keras.Model:
     header, payload = _read(target)
     try:
         weights = [
-            decode_tensor(TensorMeta.from_json(entry), payload[entry["offset"] : entry["offset"] + entry["nbytes"]])
+            decode_tensor(
+                TensorMeta.from_json(entry), payload[entry["offset"] : entry["offset"] + entry["nbytes"]]
+            )
             for entry in header["tensors"]
         ]
     except (CodecError, KeyError, TypeError) as exc:
@@ -121,10 +125,14 @@ def _read(path: Path) -> tuple[dict[str, Any], memoryview]:
         raise ArtifactError(f"{path} is not a tocompress artifact (wrong magic bytes); {_REDO}")
     _, version, header_size, payload_size, crc = _PREFIX.unpack_from(data)
     if version > FORMAT_VERSION:
-        raise ArtifactError(f"{path} uses artifact format {version}, newer than {FORMAT_VERSION}; upgrade tocompress")
+        raise ArtifactError(
+            f"{path} uses artifact format {version}, newer than {FORMAT_VERSION}; upgrade tocompress"
+        )
     expected = _PREFIX.size + header_size + payload_size
     if len(data) != expected:
-        raise ArtifactError(f"artifact {path} has {len(data)} bytes, expected {expected} (truncated?); {_REDO}")
+        raise ArtifactError(
+            f"artifact {path} has {len(data)} bytes, expected {expected} (truncated?); {_REDO}"
+        )
     view = memoryview(data)
     try:
         header = json.loads(zlib.decompress(view[_PREFIX.size : _PREFIX.size + header_size]))

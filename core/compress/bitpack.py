@@ -47,7 +47,9 @@ def unpack_bits(buf: bytes | memoryview, bits: int, count: int) -> np.ndarray:
     _check_bits(bits)
     expected = packed_size_bytes(count, bits)
     if count < 0 or len(buf) != expected:
-        raise ValueError(f"packed buffer has {len(buf)} bytes, expected {expected} for {count} codes of {bits} bits")
+        raise ValueError(
+            f"packed buffer has {len(buf)} bytes, expected {expected} for {count} codes of {bits} bits"
+        )
     word = _word_dtype(bits)
     if count == 0:
         return np.zeros(0, dtype=word)
@@ -63,7 +65,9 @@ def unpack_bits(buf: bytes | memoryview, bits: int, count: int) -> np.ndarray:
         bit_matrix = np.unpackbits(piece, count=n * bits, bitorder="little").reshape(n, bits)
         padded = np.zeros((n, width_bits), dtype=np.uint8)
         padded[:, :bits] = bit_matrix
-        out[start : start + n] = np.packbits(padded, axis=1, bitorder="little").view(word.newbyteorder("<")).ravel()
+        out[start : start + n] = (
+            np.packbits(padded, axis=1, bitorder="little").view(word.newbyteorder("<")).ravel()
+        )
     return out
 
 
@@ -115,8 +119,12 @@ def rice_decode(buf: bytes | memoryview, k: int, count: int) -> np.ndarray:
         raise ValueError(f"Rice parameter {k!r} or count {count!r} is out of range")
     remainder_size = packed_size_bytes(count, k) if k else 0
     if len(buf) < remainder_size:
-        raise ValueError(f"Rice buffer has {len(buf)} bytes, fewer than the {remainder_size} its remainders need")
-    remainders = unpack_bits(buf[:remainder_size], k, count).astype(np.int64) if k else np.zeros(count, np.int64)
+        raise ValueError(
+            f"Rice buffer has {len(buf)} bytes, fewer than the {remainder_size} its remainders need"
+        )
+    remainders = (
+        unpack_bits(buf[:remainder_size], k, count).astype(np.int64) if k else np.zeros(count, np.int64)
+    )
     unary = np.unpackbits(np.frombuffer(buf[remainder_size:], dtype=np.uint8), bitorder="little")
     ends = np.flatnonzero(unary == 0)[:count]
     used_bits = int(ends[-1]) + 1 if count and ends.size == count else 0

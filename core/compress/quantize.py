@@ -29,7 +29,9 @@ class QuantizedTensor:
 def quantize(w: np.ndarray, bits: int) -> QuantizedTensor:
     """Quantize `w` to `bits` bits over its own [min, max]; a constant tensor gets scale 0 and all-zero codes."""
     if not isinstance(bits, (int, np.integer)) or not MIN_QUANT_BITS <= bits <= MAX_QUANT_BITS:
-        raise ValueError(f"quantization to {bits!r} bits is not supported; use {MIN_QUANT_BITS}..{MAX_QUANT_BITS}")
+        raise ValueError(
+            f"quantization to {bits!r} bits is not supported; use {MIN_QUANT_BITS}..{MAX_QUANT_BITS}"
+        )
     arr = np.asarray(w)
     shape = tuple(int(d) for d in arr.shape)
     flat = arr.ravel()

@@ -46,7 +46,9 @@ class TensorMeta:
 
     shape: tuple[int, ...]
     dtype: str
-    encoding: str  # "dense", "bitmap", "kept_gaps", "pruned_gaps", or "raw" (non-float tensors, bytes as they are)
+    encoding: (
+        str  # "dense", "bitmap", "kept_gaps", "pruned_gaps", or "raw" (non-float tensors, bytes as they are)
+    )
     bits: int | None = None
     scale: float | None = None
     min_value: float | None = None
@@ -148,12 +150,16 @@ def decode_tensor(meta: TensorMeta, payload: bytes | memoryview) -> np.ndarray:
     if meta.encoding == "raw":
         dtype = np.dtype(meta.dtype)
         if len(payload) != count * dtype.itemsize:
-            raise CodecError(f"raw tensor payload has {len(payload)} bytes, expected {count * dtype.itemsize}")
+            raise CodecError(
+                f"raw tensor payload has {len(payload)} bytes, expected {count * dtype.itemsize}"
+            )
         return np.frombuffer(payload, dtype=dtype).reshape(meta.shape).copy()
     value_bits = meta.bits or FLOAT_BITS
     values_size = packed_size_bytes(meta.stored, value_bits)
     if not 0 <= meta.stored <= count or len(payload) < values_size:
-        raise CodecError(f"{meta.encoding} tensor payload of {len(payload)} bytes cannot hold {meta.stored} values")
+        raise CodecError(
+            f"{meta.encoding} tensor payload of {len(payload)} bytes cannot hold {meta.stored} values"
+        )
     structure, values = payload[: len(payload) - values_size], payload[len(payload) - values_size :]
     if meta.bits is None:
         decoded = np.frombuffer(values, dtype="<f4").astype(np.float32)
@@ -194,5 +200,7 @@ def _structure_mask(structure: bytes | memoryview, meta: TensorMeta, count: int)
     except ValueError as exc:
         raise CodecError(f"{meta.encoding} tensor structure is damaged: {exc}") from None
     if int(keep.sum()) != meta.stored:
-        raise CodecError(f"{meta.encoding} tensor marks {int(keep.sum())} kept weights but stores {meta.stored} values")
+        raise CodecError(
+            f"{meta.encoding} tensor marks {int(keep.sum())} kept weights but stores {meta.stored} values"
+        )
     return keep

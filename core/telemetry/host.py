@@ -29,6 +29,7 @@ class HostSource:
     def __init__(self, pid: int | None = None) -> None:
         self._proc: psutil.Process | None = None
         self._last_cpu: tuple[float, float] | None = None
+        self._last_pct: float | None = None
         self.set_pid(pid)
 
     def set_pid(self, pid: int | None) -> None:
@@ -62,12 +63,17 @@ class HostSource:
         self._proc = None
 
     def _cpu_load_pct(self) -> float | None:
-        """Load since our own previous read (not psutil's global state, which other callers would disturb)."""
+        """Load since our own previous read (not psutil's global state, which other callers would disturb).
+
+        CPU times tick at 100 Hz; a read sooner than one tick repeats the last figure instead of dividing by zero.
+        """
         busy_s, total_s = _busy_and_total_s(psutil.cpu_times())
-        last, self._last_cpu = self._last_cpu, (busy_s, total_s)
-        if last is None or total_s <= last[1]:
-            return None
-        return max(0.0, min(100.0, 100.0 * (busy_s - last[0]) / (total_s - last[1])))
+        last = self._last_cpu
+        if last is None or total_s > last[1]:
+            self._last_cpu = (busy_s, total_s)
+        if last is not None and total_s > last[1]:
+            self._last_pct = max(0.0, min(100.0, 100.0 * (busy_s - last[0]) / (total_s - last[1])))
+        return self._last_pct
 
     def _rss_bytes(self) -> float | None:
         proc = self._proc

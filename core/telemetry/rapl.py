@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from core.telemetry.base import Probe
 
-_PACKAGE = re.compile(r"^intel-rapl:(\d+)$")  # intel-rapl-mmio:* mirrors the package zone; reading both double counts
+_PACKAGE = re.compile(
+    r"^intel-rapl:(\d+)$"
+)  # intel-rapl-mmio:* mirrors the package zone; reading both double counts
 _SUBZONE = re.compile(r"^intel-rapl:(\d+):(\d+)$")
 
 

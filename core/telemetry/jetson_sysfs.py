@@ -1,0 +1,368 @@
+"""Jetson on-board sensors read straight from sysfs: the INA3221 power rails and the GPU load.
+
+The paper sampled the TX2's INA3221 monitors at 1 kHz; reading sysfs directly is the only path fast enough for
+that (tegrastats and jtop deliver 1-10 Hz). Monitors are discovered, not hard-coded to one board:
+
+- JetPack 4 (TX2, Nano, Xavier on L4T 32): the `ina3221x` iio driver, `<root>/bus/i2c/drivers/ina3221x/<bus>-<addr>/
+  iio:device<K>/` with `rail_name_<N>`, `in_power<N>_input` (mW), `in_voltage<N>_input` (mV), `in_current<N>_input` (mA).
+- JetPack 5 and later (Xavier, Orin): the upstream `ina3221` hwmon driver, `<root>/bus/i2c/drivers/ina3221/<bus>-<addr>/
+  hwmon/hwmon<K>/` with `in<N>_label`, `in<N>_input` (bus mV), `curr<N>_input` (mA); power = mV * mA / 1000.
+  Channels labelled NC (not connected, Orin AGX) and the sum-of-shunts channel (in7) are skipped.
+
+Board power (`power_mw`) is the module input rail where the module has one (VDD_IN on TX2, Xavier NX, Orin NX/Nano;
+POM_5V_IN on Nano). Xavier AGX and Orin AGX have no single input rail, so there it is the sum of all rails read, the
+convention NVIDIA's forum answers and jtop use; it leaves out regulator losses not seen by any monitor, so it reads
+somewhat low. Carrier-board monitors (TX2 devkit 0-0042/0-0043) are read as rails but never chosen as the total.
+
+Not verified on a real board (built from NVIDIA's L4T docs, jetson-stats and forum listings): the exact hwmon numbers,
+the "sum of shunts" label text, whether every board's files are world-readable, and how long one read takes there:
+each read of an INA3221 file is an I2C transaction in the driver, so 1 kHz over many rails may be bounded by the bus,
+not by this code; use `total_only=True` to read just the input rail when that matters.
+"""
+
+from __future__ import annotations
+
+import errno
+import glob
+import os
+import re
+from dataclasses import dataclass
+
+from core.telemetry.base import Probe
+
+INPUT_RAILS = ("VDD_IN", "POM_5V_IN")
+"""Module input rails, by preference: when one is present it is the board's total power."""
+
+_DEVICE_RE = re.compile(r"\d+-[0-9a-f]{4}")
+_NC_RE = re.compile(r"(^|[^A-Z])NC([^A-Z]|$)")
+_GONE_ERRNOS = (errno.ENODEV, errno.ENOENT, errno.ENXIO)
+
+
+def rail_key(label: str) -> str:
+    """The reading-name form of a rail label: `VDD_IN` stays, anything not alphanumeric becomes `_`."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", label.strip()).strip("_")
+
+
+def is_unconnected(label: str) -> bool:
+    """True for channels the board marks NC (not connected) or the INA3221 sum-of-shunts channel."""
+    return bool(_NC_RE.search(label.upper())) or "sum of shunt" in label.lower()
+
+
+def pick_total_rail(rail_names: list[str]) -> str | None:
+    """The module input rail among `rail_names`, or None when the board has none and the total is a sum of rails."""
+    return next((name for name in INPUT_RAILS if name in rail_names), None)
+
+
+def total_power_mw(rail_power_mw: dict[str, float | None], total_rail: str | None) -> float | None:
+    """Board power: the input rail's reading, or the sum of all rails; None if any needed rail is unreadable."""
+    if total_rail is not None:
+        return rail_power_mw.get(total_rail)
+    values = list(rail_power_mw.values())
+    if not values or any(value is None for value in values):
+        return None
+    return float(sum(values))  # type: ignore[arg-type]
+
+
+@dataclass
+class _Rail:
+    """One INA3221 channel: its name, where its files are, and the descriptors kept open for the hot path."""
+
+    key: str
+    device: str
+    driver: str
+    directory: str
+    power_path: str | None  # iio only; hwmon power is computed from voltage and current
+    voltage_path: str
+    current_path: str
+    power_fd: int = -1
+    voltage_fd: int = -1
+    current_fd: int = -1
+    gone: str = ""  # why the rail stopped answering mid-run, "" while it answers
+
+
+def _read_text(path: str) -> str:
+    with open(path, "rb") as f:
+        return f.read().decode(errors="replace").strip().strip("\x00")
+
+
+def _iio_rails(device: str, directory: str) -> list[_Rail]:
+    rails = []
+    for name_path in sorted(glob.glob(os.path.join(directory, "rail_name_*"))):
+        n = name_path.rsplit("_", 1)[1]
+        label = _read_text(name_path)
+        voltage = os.path.join(directory, f"in_voltage{n}_input")
+        current = os.path.join(directory, f"in_current{n}_input")
+        power = os.path.join(directory, f"in_power{n}_input")
+        if is_unconnected(label) or not os.path.exists(power):
+            continue
+        rails.append(_Rail(rail_key(label), device, "ina3221x", directory, power, voltage, current))
+    return rails
+
+
+def _hwmon_rails(device: str, directory: str) -> list[_Rail]:
+    rails = []
+    for label_path in sorted(glob.glob(os.path.join(directory, "in*_label"))):
+        n = os.path.basename(label_path)[2:].split("_", 1)[0]
+        label = _read_text(label_path)
+        voltage = os.path.join(directory, f"in{n}_input")
+        current = os.path.join(directory, f"curr{n}_input")
+        if n == "7" or is_unconnected(label) or not (os.path.exists(voltage) and os.path.exists(current)):
+            continue
+        rails.append(_Rail(rail_key(label), device, "ina3221", directory, None, voltage, current))
+    return rails
+
+
+def discover_rails(root: str) -> list[_Rail]:
+    """Every connected INA3221 channel under `<root>/bus/i2c/drivers`, in device then channel order."""
+    rails: list[_Rail] = []
+    for driver in ("ina3221x", "ina3221"):
+        driver_dir = os.path.join(root, "bus", "i2c", "drivers", driver)
+        if not os.path.isdir(driver_dir):
+            continue
+        for device in sorted(d for d in os.listdir(driver_dir) if _DEVICE_RE.fullmatch(d)):
+            device_dir = os.path.join(driver_dir, device)
+            for iio in sorted(glob.glob(os.path.join(device_dir, "iio:device*"))):
+                rails += _iio_rails(device, iio)
+            for hwmon in sorted(glob.glob(os.path.join(device_dir, "hwmon", "hwmon*"))):
+                rails += _hwmon_rails(device, hwmon)
+    seen: set[str] = set()
+    for rail in rails:
+        if rail.key in seen:  # two monitors with one label: keep both, told apart by their I2C device
+            rail.key = f"{rail.key}_{rail.device.replace('-', '_')}"
+        seen.add(rail.key)
+    return rails
+
+
+class TegraPowerSource:
+    """Board and rail power from the Jetson's INA3221 monitors, cheap enough to read 1,000 times a second.
+
+    Discovery runs once (in `probe()` or the first `read()`); afterwards `read()` only `os.pread`s descriptors kept
+    open, since sysfs files answer a fresh value when re-read from offset 0.
+    """
+
+    name = "tegra-power"
+    default_rate_hz = 1000.0
+
+    def __init__(self, root: str = "/sys", *, with_voltage_current: bool = False, total_only: bool = False) -> None:
+        self.root = str(root)
+        self.with_voltage_current = with_voltage_current
+        self.total_only = total_only
+        self.total_rail: str | None = None
+        self._rails: list[_Rail] | None = None
+        self._hot: list[_Rail] = []
+        self._open_error = ""
+
+    def _discover(self) -> None:
+        rails = discover_rails(self.root)
+        self.total_rail = pick_total_rail([rail.key for rail in rails])
+        self._hot = [r for r in rails if r.key == self.total_rail] if self.total_only and self.total_rail else rails
+        try:
+            for rail in self._hot:
+                if rail.power_path is not None:
+                    rail.power_fd = os.open(rail.power_path, os.O_RDONLY)
+                if rail.power_path is None or self.with_voltage_current:
+                    rail.voltage_fd = os.open(rail.voltage_path, os.O_RDONLY)
+                    rail.current_fd = os.open(rail.current_path, os.O_RDONLY)
+        except OSError as exc:
+            self._close_fds(rails)
+            self._hot = []
+            self._open_error = f"cannot open {exc.filename}: {exc.strerror}; run as root or make the INA3221 files readable"
+        self._rails = rails
+
+    def probe(self) -> Probe:
+        """Whether power can be read here: rails per device with units, which rail is total, what vanished."""
+        if self._rails is None:
+            self._discover()
+        assert self._rails is not None
+        if not self._rails:
+            return Probe(
+                False,
+                f"no ina3221 under {os.path.join(self.root, 'bus', 'i2c', 'drivers')} "
+                "(looked for ina3221x/*/iio:device* and ina3221/*/hwmon/hwmon*)",
+            )
+        if self._open_error:
+            return Probe(False, self._open_error)
+        for rail in self._hot:
+            paths = [rail.power_path or rail.voltage_path] + ([rail.current_path] if rail.power_path is None else [])
+            if not rail.gone and not all(os.path.exists(p) for p in paths):
+                rail.gone = f"{paths[0]} no longer exists"
+        details = {
+            "devices": self._devices(),
+            "total_rail": self.total_rail,
+            "total": (
+                f"input rail {self.total_rail}"
+                if self.total_rail
+                else f"sum of {len(self._rails)} rails (no single input rail on this board; misses losses no monitor sees)"
+            ),
+            "vanished": {rail.key: rail.gone for rail in self._hot if rail.gone},
+        }
+        gone = details["vanished"]
+        total_gone = [key for key in gone if self.total_rail is None or key == self.total_rail]
+        if total_gone:
+            return Probe(False, f"rail {total_gone[0]} vanished mid-run ({gone[total_gone[0]]})", details)
+        reason = f"{len(self._rails)} INA3221 rails; power_mw = {details['total']}"
+        if gone:
+            reason += f"; vanished: {', '.join(gone)}"
+        return Probe(True, reason, details)
+
+    def _devices(self) -> dict[str, dict[str, dict[str, str]]]:
+        assert self._rails is not None
+        devices: dict[str, dict[str, dict[str, str]]] = {}
+        for rail in self._rails:
+            where = f"{rail.driver} {rail.device} ({os.path.basename(rail.directory)})"
+            power = rail.power_path or f"{rail.voltage_path} x {os.path.basename(rail.current_path)} / 1000"
+            devices.setdefault(where, {})[rail.key] = {
+                "power_mw": power,
+                "voltage_mv": rail.voltage_path,
+                "current_ma": rail.current_path,
+            }
+        return devices
+
+    def read(self) -> dict[str, float | None]:
+        """Board power and per-rail power now, in mW (and mV, mA when asked); an unreadable rail reads None."""
+        if self._rails is None:
+            self._discover()
+        pread = os.pread
+        detail = self.with_voltage_current
+        out: dict[str, float | None] = {}
+        powers: dict[str, float | None] = {}
+        for rail in self._hot:
+            key = rail.key
+            power = voltage = current = None
+            if not rail.gone:
+                try:
+                    if rail.power_fd >= 0:
+                        power = float(int(pread(rail.power_fd, 32, 0)))
+                    if rail.voltage_fd >= 0:
+                        voltage = int(pread(rail.voltage_fd, 32, 0))
+                        current = int(pread(rail.current_fd, 32, 0))
+                        if power is None:
+                            power = voltage * current / 1000.0
+                except OSError as exc:
+                    power = voltage = current = None
+                    if exc.errno in _GONE_ERRNOS:
+                        rail.gone = f"{os.strerror(exc.errno)} on read"
+                        self._close_fds([rail])
+                except ValueError:  # a torn or empty read: this sample only
+                    power = voltage = current = None
+            powers[key] = power
+            out[f"rail_{key}_power_mw"] = power
+            if detail:
+                out[f"rail_{key}_voltage_mv"] = None if voltage is None else float(voltage)
+                out[f"rail_{key}_current_ma"] = None if current is None else float(current)
+        out["power_mw"] = total_power_mw(powers, self.total_rail) if self._hot else None
+        return out
+
+    @staticmethod
+    def _close_fds(rails: list[_Rail]) -> None:
+        for rail in rails:
+            for attr in ("power_fd", "voltage_fd", "current_fd"):
+                fd = getattr(rail, attr)
+                if fd >= 0:
+                    os.close(fd)
+                    setattr(rail, attr, -1)
+
+    def close(self) -> None:
+        """Close every descriptor; a later read discovers the rails again."""
+        if self._rails is not None:
+            self._close_fds(self._rails)
+        self._rails = None
+        self._hot = []
+
+
+_GPU_NAMES = ("gp10b", "gv11b", "ga10b", "gpu")  # TX2, Xavier, Orin (JetPack 5), Nano and Orin (JetPack 6)
+
+
+def _gpu_devfreq(root: str) -> str | None:
+    """The GPU's devfreq directory under `<root>/class/devfreq`, named by its device-tree node or device name."""
+    class_dir = os.path.join(root, "class", "devfreq")
+    if not os.path.isdir(class_dir):
+        return None
+    for entry in sorted(os.listdir(class_dir)):
+        directory = os.path.join(class_dir, entry)
+        of_name = os.path.join(directory, "device", "of_node", "name")
+        node = _read_text(of_name) if os.path.isfile(of_name) else entry.rsplit(".", 1)[-1]
+        if node in _GPU_NAMES:
+            return directory
+    return None
+
+
+class TegraGpuSource:
+    """GPU load (and clock) of the Jetson's integrated GPU from the nvgpu driver's sysfs files.
+
+    `load` is per mille, as nvgpu's devfreq governor last computed it; the update period of that average on each
+    board was not verified here.
+    """
+
+    name = "tegra-gpu"
+    default_rate_hz = 50.0
+
+    def __init__(self, root: str = "/sys") -> None:
+        self.root = str(root)
+        self.load_path: str | None = None
+        self.freq_path: str | None = None
+        self._fds: dict[str, int] | None = None
+        self._gone: dict[str, str] = {}
+
+    def _discover(self) -> None:
+        devfreq = _gpu_devfreq(self.root)
+        candidates = [
+            os.path.join(self.root, "devices", "gpu.0", "load"),  # JetPack 4 and 5.0
+            os.path.join(self.root, "devices", "platform", "gpu.0", "load"),  # JetPack 5.1 and later
+        ]
+        if devfreq is not None:
+            candidates.append(os.path.join(devfreq, "device", "load"))
+            freq = os.path.join(devfreq, "cur_freq")
+            self.freq_path = freq if os.path.isfile(freq) else None
+        self.load_path = next((path for path in candidates if os.path.isfile(path)), None)
+        self._fds = {}
+        for key, path in (("gpu_load_pct", self.load_path), ("gpu_freq_hz", self.freq_path)):
+            if path is not None:
+                try:
+                    self._fds[key] = os.open(path, os.O_RDONLY)
+                except OSError as exc:
+                    self._gone[key] = f"cannot open {path}: {exc.strerror}"
+
+    def probe(self) -> Probe:
+        """Whether GPU load can be read, from which file, and whether it vanished mid-run."""
+        if self._fds is None:
+            self._discover()
+        if self.load_path is None:
+            return Probe(
+                False,
+                f"no GPU load file under {os.path.join(self.root, 'devices', 'gpu.0')} or "
+                f"{os.path.join(self.root, 'devices', 'platform', 'gpu.0')}, no {'/'.join(_GPU_NAMES)} devfreq "
+                f"under {os.path.join(self.root, 'class', 'devfreq')}",
+            )
+        for key, path in (("gpu_load_pct", self.load_path), ("gpu_freq_hz", self.freq_path)):
+            if path is not None and key not in self._gone and not os.path.exists(path):
+                self._gone[key] = f"{path} no longer exists"
+        details = {"load_file": self.load_path, "freq_file": self.freq_path, "vanished": dict(self._gone)}
+        if "gpu_load_pct" in self._gone:
+            return Probe(False, f"GPU load vanished mid-run ({self._gone['gpu_load_pct']})", details)
+        return Probe(True, f"GPU load from {self.load_path}", details)
+
+    def read(self) -> dict[str, float | None]:
+        """GPU load in percent and GPU clock in Hz; None for what is not there."""
+        if self._fds is None:
+            self._discover()
+        assert self._fds is not None
+        out: dict[str, float | None] = {"gpu_load_pct": None, "gpu_freq_hz": None}
+        for key, fd in list(self._fds.items()):
+            try:
+                value = int(os.pread(fd, 32, 0))
+            except OSError as exc:
+                if exc.errno in _GONE_ERRNOS:
+                    self._gone[key] = f"{os.strerror(exc.errno)} on read"
+                    os.close(self._fds.pop(key))
+                continue
+            except ValueError:
+                continue
+            out[key] = value / 10.0 if key == "gpu_load_pct" else float(value)
+        return out
+
+    def close(self) -> None:
+        """Close the descriptors; a later read discovers the files again."""
+        for fd in (self._fds or {}).values():
+            os.close(fd)
+        self._fds = None

@@ -1,0 +1,226 @@
+"""Record telemetry to JSON lines and play it back as a live source, so demos and tests run without the board.
+
+Trace format (version 1), one JSON object per line, gzip when the name ends in .gz:
+  {"format": "tocompress-telemetry", "version": 1, "t0": <monotonic>, "note": ..., "sources": {name: probe}}
+  {"t": <monotonic>, "source": <name>, "readings": {key: value | null}}
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from core.telemetry.base import Probe, Source
+
+TRACE_FORMAT = "tocompress-telemetry"
+TRACE_VERSION = 1
+
+
+def _open(path: str | os.PathLike[str], mode: str) -> IO[str]:
+    if str(path).endswith(".gz"):
+        return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
+    return open(path, mode, encoding="utf-8")
+
+
+def _json_value(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+class Recorder:
+    """Writes a trace: the header at creation, then one line per reading (thread-safe: samplers write concurrently)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], probes: Mapping[str, Probe] | None = None, note: str = ""
+    ) -> None:
+        self.path = path
+        self._file = _open(path, "w")
+        self._lock = threading.Lock()
+        sources = {
+            name: {"available": p.available, "reason": p.reason, "details": p.details}
+            for name, p in (probes or {}).items()
+        }
+        header = {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            "t0": time.monotonic(),
+            "note": note,
+            "sources": sources,
+        }
+        self._file.write(json.dumps(header, default=str) + "\n")
+
+    def record(self, source: str, t: float, readings: Mapping[str, float | None]) -> None:
+        line = json.dumps(
+            {"t": t, "source": source, "readings": {k: _json_value(v) for k, v in readings.items()}}
+        )
+        with self._lock:
+            if not self._file.closed:  # a sampler thread may still read while the session closes the trace
+                self._file.write(line + "\n")
+
+    def wrap(self, source: Source) -> RecordingSource:
+        """The same source, with every read also written to this trace."""
+        return RecordingSource(source, self)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.close()
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RecordingSource:
+    """Passes reads through from the wrapped source and records them (timestamped at the middle of the read)."""
+
+    def __init__(self, source: Source, recorder: Recorder) -> None:
+        self.source = source
+        self.recorder = recorder
+        self.name = source.name
+        self.default_rate_hz = source.default_rate_hz
+
+    def probe(self) -> Probe:
+        return self.source.probe()
+
+    def read(self) -> dict[str, float | None]:
+        before = time.monotonic()
+        readings = self.source.read()
+        self.recorder.record(self.name, 0.5 * (before + time.monotonic()), readings)
+        return readings
+
+    def close(self) -> None:
+        self.source.close()
+
+
+@dataclass
+class Trace:
+    """A parsed trace: the header, and per source its timestamps and readings in recorded order."""
+
+    header: dict[str, Any]
+    t: dict[str, np.ndarray] = field(default_factory=dict)
+    readings: dict[str, list[dict[str, float | None]]] = field(default_factory=dict)
+
+
+def load_trace(path: str | os.PathLike[str]) -> Trace:
+    """Parse a trace; raises ValueError naming the line that is wrong."""
+    times: dict[str, list[float]] = {}
+    trace = Trace(header={})
+    with _open(path, "r") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}: line {number} is not JSON ({exc.msg})") from None
+            if number == 1:
+                if obj.get("format") != TRACE_FORMAT:
+                    raise ValueError(f"{path}: not a {TRACE_FORMAT} trace (first line has no header)")
+                if obj.get("version") != TRACE_VERSION:
+                    raise ValueError(f"{path}: trace version {obj.get('version')} is not {TRACE_VERSION}")
+                trace.header = obj
+                continue
+            try:
+                name, t, readings = obj["source"], float(obj["t"]), dict(obj["readings"])
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"{path}: line {number} lacks t/source/readings") from None
+            times.setdefault(name, []).append(t)
+            trace.readings.setdefault(name, []).append(readings)
+    if not trace.header:
+        raise ValueError(f"{path}: empty trace")
+    trace.t = {name: np.asarray(ts) for name, ts in times.items()}
+    return trace
+
+
+class ReplaySource:
+    """Plays one source of a trace back in real time (scaled by `speed`): each read returns the row recorded at
+    the elapsed time since the first read. After the end it gives None values, or starts over with `loop`."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        source_name: str,
+        speed: float = 1.0,
+        loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"replay speed must be > 0, got {speed}")
+        self.path = path
+        self.name = source_name
+        self.speed = speed
+        self.loop = loop
+        self._clock = clock
+        self._t: np.ndarray | None = None
+        self._rows: list[dict[str, float | None]] = []
+        self._keys: list[str] = []
+        self._start: float | None = None
+        self.default_rate_hz = 10.0
+        self._error = ""
+        self._recorded_probe: dict[str, Any] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            trace = load_trace(self.path)
+        except (OSError, ValueError) as exc:
+            self._error = f"trace unreadable: {exc}"
+            return
+        if self.name not in trace.t:
+            found = ", ".join(sorted(trace.t)) or "none"
+            self._error = f"no readings for {self.name!r} in {self.path} (sources there: {found})"
+            return
+        t = trace.t[self.name]
+        self._t = t - t[0]
+        self._rows = trace.readings[self.name]
+        self._keys = sorted({key for row in self._rows for key in row})
+        if len(t) > 1 and t[-1] > t[0]:
+            self.default_rate_hz = (len(t) - 1) / float(t[-1] - t[0]) * self.speed
+        self._recorded_probe = trace.header.get("sources", {}).get(self.name, {})
+
+    @property
+    def duration_s(self) -> float:
+        """Recorded length of this source's trace (unscaled)."""
+        return 0.0 if self._t is None else float(self._t[-1])
+
+    def probe(self) -> Probe:
+        if self._t is None:
+            return Probe(False, self._error)
+        details = {
+            "path": str(self.path),
+            "rows": len(self._rows),
+            "duration_s": self.duration_s,
+            "keys": self._keys,
+            "recorded_probe": self._recorded_probe,
+        }
+        return Probe(True, f"replaying {len(self._rows)} rows of {self.name!r} from {self.path}", details)
+
+    def read(self) -> dict[str, float | None]:
+        if self._t is None:
+            return {}
+        now = self._clock()
+        if self._start is None:
+            self._start = now
+        elapsed_s = (now - self._start) * self.speed
+        if elapsed_s > self.duration_s:
+            if not self.loop:
+                return dict.fromkeys(self._keys)
+            # One recorded interval separates the last row from the first of the next lap.
+            period_s = self.duration_s + (self.duration_s / (len(self._t) - 1) if len(self._t) > 1 else 1.0)
+            elapsed_s %= period_s
+        i = max(0, int(np.searchsorted(self._t, elapsed_s, side="right")) - 1)
+        return dict(self._rows[i])
+
+    def close(self) -> None:
+        self._start = None

@@ -1,0 +1,120 @@
+"""The real path end to end: CLI -> session -> worker processes (TensorFlow) on the demo model -> result JSON.
+
+These start real worker subprocesses; `q8_run` (tests/conftest.py) is shared so the suite pays for it once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core.results import validate_result
+from core.session import Session, SessionConfig
+from core.spec import CompressionSpec, RunOptions
+
+pytestmark = pytest.mark.integration
+
+
+def _runs(data):
+    return {r["variant"]: r for r in data["runs"]}
+
+
+def test_q8_result_validates_and_meets_the_issue_targets(q8_run):
+    data = q8_run["data"]
+    assert q8_run["proc"].returncode == 0, q8_run["proc"].stderr[-2000:]
+    validate_result(data)
+    assert data["status"] == "complete"
+    runs = _runs(data)
+    base, q8 = runs["baseline"], runs["q8"]
+    # size: 8-bit codes are a quarter of float32, plus a little header
+    assert q8["model"]["size_bytes"] <= 0.27 * base["model"]["size_bytes"]
+    assert base["model"]["params"] == q8["model"]["params"] > 100_000
+    # accuracy: within one point of the baseline, and the baseline is the shipped model's
+    assert base["accuracy"]["top1"] >= 0.95
+    assert abs(q8["accuracy"]["top1"] - base["accuracy"]["top1"]) <= 0.01
+    assert base["accuracy"]["n_samples"] == 450
+    for run in (base, q8):
+        lat = run["latency"]
+        assert lat["n"] >= 20
+        assert 0 < lat["median_s"] <= lat["p99_s"]
+        assert lat["converged"] == (lat["ci95_halfwidth_pct"] <= 5.0) or "cap" in lat["reason"]
+        assert run["ops"]["by_class"], "per-op classes must not be empty"
+        assert run["ops"]["by_class"].get("A", 0) > 0  # convolutions were traced
+        assert run["memory"]["peak_rss_bytes"] > run["memory"]["preload_rss_bytes"] > 0
+    comparison = data["comparison"]
+    size = next(m for m in comparison["metrics"] if m["key"] == "size_bytes")
+    assert size["delta_pct"] < -73 and size["better"] is True
+
+
+def test_no_power_sensor_here_means_null_with_reason(q8_run):
+    run = _runs(q8_run["data"])["q8"]
+    if run["power"]["source"] is not None:
+        pytest.skip("this machine has a power sensor")
+    assert run["power"]["mean_w"] is None and run["power"]["reason"]
+    assert run["energy"]["j_per_inference"] is None and run["energy"]["reason"]
+    assert run["gpu"]["mean_load_pct"] is None and run["gpu"]["reason"]
+
+
+def test_summary_table_and_save_message(q8_run):
+    out = q8_run["proc"].stdout + q8_run["proc"].stderr
+    assert "Model size" in out and "Top-1 accuracy" in out
+    assert f"saved {q8_run['path']}" in out.replace("\n", "")
+    assert "Traceback" not in out
+
+
+def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
+    """SIGKILL the worker (as the OOM killer would) once timing starts: a clear error, the model block kept."""
+    events = []
+    session = None
+
+    def on_event(event):
+        events.append(event)
+        if event.get("type") == "phase" and event.get("name") == "timing":
+            os.kill(session._proc.pid, signal.SIGKILL)
+
+    config = SessionConfig(
+        model="digits-cnn",
+        compression=CompressionSpec.parse("q6"),
+        options=RunOptions(min_iters=10, max_iters=100, max_seconds=2, warmup_iters=2, trace_passes=0, idle_seconds=0),
+        workdir=tmp_path,
+        include_baseline=False,
+    )
+    session = Session(config, on_event)
+    result = session.run()
+    assert result["status"] == "partial"
+    (run,) = result["runs"]
+    assert run["model"]["size_bytes"] > 0  # measured before the kill, still there
+    assert run["latency"] is None
+    assert any("killed (SIGKILL; out of memory?)" in e for e in result["errors"])
+    validate_result(result)
+
+
+def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
+    out = tmp_path / "partial.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "run", "--compress", "q8", "--json", str(out), "--workdir", str(tmp_path),
+         "--max-seconds", "30", "--min-iters", "100000", "--max-iters", "200000", "--idle-seconds", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    log = tmp_path / "digits-cnn-baseline.worker.log"
+    # wait until the baseline worker is timing (its artifact exists), then press Ctrl-C
+    while time.monotonic() < deadline and not (tmp_path / "digits-cnn-baseline.tcz").exists():
+        time.sleep(0.2)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert log.exists()
+    import json
+
+    data = json.loads(out.read_text())
+    assert data["status"] == "cancelled"
+    assert data["runs"][0]["model"]["size_bytes"] > 0
+    validate_result(data)

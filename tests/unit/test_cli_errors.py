@@ -1,0 +1,73 @@
+"""Bad input on the command line: one clear line on stderr, a non-zero exit, no traceback, nothing started."""
+
+import pytest
+
+from tui.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    err = capsys.readouterr().err
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["run", "--model", "no-such-model"], "unknown model"),
+        (["run", "--compress", "q17"], "17 bits is out of range"),
+        (["run", "--compress", "x8"], "cannot read 'x8'"),
+        (["run", "--compress", "p1"], "out of range"),
+        (["run", "--model", "resnet50"], "tocompress never downloads them"),
+        (["run", "--model", "nmt"], "no builder in this version"),
+        (["run", "--min-iters", "50", "--max-iters", "10"], "max iterations 10 is below min iterations 50"),
+        (["compare", "nope-a.json", "nope-b.json"], "no result file at nope-a.json"),
+    ],
+)
+def test_bad_input_is_one_line(capsys, monkeypatch, tmp_path, argv, fragment):
+    monkeypatch.setenv("TOCOMPRESS_WEIGHTS_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    code, err = _run(capsys, *argv)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("tocompress: error: ")
+    assert fragment.lower() in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_unwritable_output_is_refused_before_measuring(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    code, err = _run(capsys, "run", "--json", str(tmp_path))
+    assert code == 2 and "is a folder" in err
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        import os
+
+        if os.access(ro, os.W_OK):  # root ignores permission bits; a file in the way works for everyone
+            target = blocker / "r.json"
+            code, err = _run(capsys, "run", "--json", str(target))
+        else:
+            code, err = _run(capsys, "run", "--json", str(ro / "r.json"))
+    finally:
+        ro.chmod(0o700)
+    assert code == 2
+    assert "tocompress: error:" in err and "Traceback" not in err
+
+
+def test_missing_assets_file_names_the_fix(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOCOMPRESS_ASSETS", str(tmp_path))  # an assets folder without the demo model
+    code, err = _run(capsys, "run", "--model", "digits-cnn")
+    assert code == 2
+    assert "digits-cnn.keras" in err and "git checkout -- assets/" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_models_lists_demo_first_with_weights_source(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("digits-cnn") < out.index("resnet50")
+    assert "shipped" in out

@@ -1,0 +1,352 @@
+"""The Textual dashboard: setup -> live run -> results, with compare and help a key away.
+
+Message flow, top to bottom:
+  SetupScreen.RunRequested        -> App starts a Session in a thread worker (`_run_session`) and shows RunScreen
+  Session on_event (run thread)   -> WorkerEvent / ProgressTick messages (ProgressTick collapses when queued)
+  App @on handlers                -> fold events into LiveRun; RunScreen's timer redraws from it 4x a second
+  RunFinished / RunCrashed        -> ResultsScreen (autosave with --save); `x` on RunScreen -> Session.cancel()
+The App owns all state; the worker thread only calls the core and posts messages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from core.spec import CompressionSpec, RunOptions, SpecError
+from tui.screens.compare import CompareScreen
+from tui.screens.dialogs import HelpScreen
+from tui.screens.results import ResultsScreen
+from tui.screens.run import LiveRun, RunScreen
+from tui.screens.setup import ModelRow, SetupScreen
+
+ProbeFn = Callable[[str], list[Any]]
+
+
+@dataclass
+class WorkerEvent(Message):
+    """One worker or session event (phase, model, latency, ops, eval, log, error, session, run)."""
+
+    event: dict[str, Any]
+
+
+@dataclass
+class ProgressTick(Message):
+    """A timing-progress event; a newer one for the same variant replaces it while both wait in the queue."""
+
+    event: dict[str, Any]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ProgressTick) and message.event.get("variant") == self.event.get("variant")
+
+
+@dataclass
+class RunFinished(Message):
+    """Session.run() returned its result file (complete, partial, cancelled or failed)."""
+
+    result: dict[str, Any] | None
+
+
+@dataclass
+class RunCrashed(Message):
+    """Session.run() raised; the message is one line."""
+
+    message: str
+
+
+@dataclass
+class SensorsProbed(Message):
+    statuses: list[Any]
+
+
+def model_rows() -> list[ModelRow]:
+    """Every registered model with whether it can run here (no TensorFlow import)."""
+    from core.models.registry import availability, list_models
+
+    return [ModelRow(info, *availability(info)) for info in list_models()]
+
+
+def probe_sensors(sysfs_root: str) -> list[Any]:
+    """Probe every telemetry source and release the ones found: the session opens its own when it runs."""
+    from core.telemetry.detect import probe_all
+
+    statuses = probe_all(sysfs_root)
+    for status in statuses:
+        if status.source is not None:
+            try:
+                status.source.close()
+            except Exception:
+                pass  # a probe's source that fails to close is harmless; the session opens its own
+    return statuses
+
+
+class TocompressApp(App[None]):
+    """To compress, or not to compress? Pick a model and a setting, watch it run, compare, save."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tocompress"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+
+    def __init__(
+        self,
+        *,
+        model: str = "digits-cnn",
+        compression: str = "q8",
+        autorun: bool = False,
+        save_path: str | Path | None = None,
+        replay: str | Path | None = None,
+        sysfs_root: str = "/sys",
+        sources: list[str] | None = None,
+        options: RunOptions | None = None,
+        workdir: Path = Path("runs"),
+        results_dir: Path = Path("results"),
+        rows: list[ModelRow] | None = None,
+        probe: ProbeFn = probe_sensors,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.compression = compression
+        self.autorun = autorun
+        self.save_path = Path(save_path) if save_path else None
+        self.replay = Path(replay) if replay else None
+        self.sysfs_root = sysfs_root
+        self.sources = sources
+        self.options = options or RunOptions()
+        self.workdir = workdir
+        self.results_dir = results_dir
+        self.rows = rows if rows is not None else model_rows()
+        self.probe = probe
+        self.sensor_statuses: list[Any] | None = None
+        self.session: Any = None
+        self.live: LiveRun | None = None
+        self.last_request: SetupScreen.RunRequested | None = None
+        self.last_saved: Path | None = None
+        self.run_failed = False
+
+    # --- start-up -----------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(SetupScreen(self.rows, self.model, self.compression, self.options))
+        self._probe_sensors()
+        if self.replay is not None:
+            self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
+        elif self.autorun:
+            self.call_after_refresh(self._autorun)
+
+    def _autorun(self) -> None:
+        setup = self.screen
+        if isinstance(setup, SetupScreen):
+            setup.action_run()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
+    def _probe_sensors(self) -> None:
+        self.post_message(SensorsProbed(self.probe(self.sysfs_root)))
+
+    @on(SensorsProbed)
+    def _sensors_probed(self, message: SensorsProbed) -> None:
+        self.sensor_statuses = message.statuses
+        for screen in self.screen_stack:
+            if isinstance(screen, SetupScreen):
+                screen.show_sensors(message.statuses)
+            elif isinstance(screen, RunScreen):
+                screen.sensor_statuses = message.statuses
+
+    # --- running ------------------------------------------------------------------------------------------
+
+    @on(SetupScreen.RunRequested)
+    def _run_requested(self, request: SetupScreen.RunRequested) -> None:
+        self.last_request = request
+        self._start(request.model, request.compression, request.options)
+
+    def _start(self, model: str, compression: CompressionSpec, options: RunOptions, replay: Path | None = None) -> None:
+        """Build the session, show the live screen, and run the session in a thread worker."""
+        from core.session import SessionConfig
+
+        config = SessionConfig(
+            model=model,
+            compression=compression,
+            options=options,
+            workdir=self.workdir,
+            sysfs_root=self.sysfs_root,
+            sources=self.sources,
+        )
+        self.live = LiveRun(model, [str(v) for v in config.variants()])
+        self.session = _ReplayRun(replay, self._forward) if replay else _new_session(config, self._forward)
+        self.push_screen(RunScreen(self.live, self.session, self.sensor_statuses))
+        self._run_session(self.session)
+
+    def _forward(self, event: dict[str, Any]) -> None:
+        """Called on the run thread for every event: hand it to the UI thread as a message."""
+        self.post_message(ProgressTick(event) if event.get("type") == "progress" else WorkerEvent(event))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    def _run_session(self, session: Any) -> None:
+        try:
+            result = session.run()
+        except Exception as exc:  # a bug or an environment problem: one line on screen, the UI stays up
+            self.post_message(RunCrashed(_one_line(exc)))
+            return
+        self.post_message(RunFinished(result))
+
+    @on(WorkerEvent)
+    @on(ProgressTick)
+    def _event(self, message: WorkerEvent | ProgressTick) -> None:
+        if self.live is not None:
+            self.live.apply(message.event)
+
+    @on(RunFinished)
+    def _finished(self, message: RunFinished) -> None:
+        live = self.live
+        if live is None:
+            return
+        if message.result is None:
+            live.add_log("info", "replay finished (Escape goes back)")
+            live.session_state = "replay finished"
+            live.result = {}
+            return
+        live.result = message.result
+        note = self._what_happened(live, message.result)
+        screen = ResultsScreen(message.result, note, self.save_path)
+        if isinstance(self.screen, RunScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+        if self.save_path is not None:
+            self.call_after_refresh(screen.action_save)
+
+    @on(RunCrashed)
+    def _crashed(self, message: RunCrashed) -> None:
+        if self.live is not None:
+            self.live.add_log("error", f"the run stopped: {message.message}")
+            self.live.session_state = "failed"
+            self.live.result = {}
+        self.notify(message.message, title="Run failed", severity="error", timeout=10)
+        self.run_failed = True
+
+    @staticmethod
+    def _what_happened(live: LiveRun, result: dict[str, Any]) -> str | None:
+        """A line for the results screen when the run did not simply complete."""
+        status = result.get("status")
+        if status == "complete":
+            return None
+        kept = ", ".join(f"{r.get('variant')} ({r.get('status')})" for r in result.get("runs") or []) or "nothing"
+        if status == "cancelled":
+            where = live.variants.get(live.current or "")
+            during = f" during {where.name} {where.phase}" if where and where.phase else ""
+            return f"Cancelled by you{during}. Kept: {kept}; values not measured show —."
+        return f"The run ended {status}. Kept: {kept}."
+
+    def cancel_run(self) -> None:
+        """Stop the worker; the session returns what it measured, which then shows on the results screen."""
+        if self.session is None or self.live is None or self.live.result is not None:
+            return
+        self.live.cancel_requested = True
+        self.live.add_log("warning", "cancelling: stopping the worker, keeping what was measured")
+        self.session.cancel()
+
+    # --- navigation ---------------------------------------------------------------------------------------
+
+    @on(ResultsScreen.Saved)
+    def _saved(self, message: ResultsScreen.Saved) -> None:
+        self.last_saved = message.path
+        self.notify(f"saved {message.path}", timeout=4)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_compare(self) -> None:
+        self.push_screen(CompareScreen(self.results_dir, self.last_saved))
+
+    def action_rerun(self) -> None:
+        request = self.last_request
+        if request is None:
+            self.notify("nothing to run again yet; press Escape for setup", severity="warning")
+            return
+        self.pop_screen()
+        self._start(request.model, request.compression, request.options)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    async def action_quit(self) -> None:
+        """Quit; a run in progress is cancelled first so no worker process outlives the dashboard."""
+        if self.session is not None and self.live is not None and self.live.result is None:
+            self.session.cancel()
+        self.exit(return_code=1 if self.run_failed else 0)
+
+
+class _ReplayRun:
+    """Session-shaped wrapper of `core.session.replay_session` (events only; no sampler, no result file yet)."""
+
+    sampler = None
+    idle_power_w = None
+
+    def __init__(self, path: Path, on_event: Callable[[dict[str, Any]], None]) -> None:
+        self.path = path
+        self.on_event = on_event
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        from core.session import replay_session
+
+        replay_session(self.path, self.on_event, stop=self._stop)
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+
+def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:
+    from core.session import Session
+
+    return Session(config, on_event=on_event)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def make_app(
+    model: str = "digits-cnn",
+    compression: str = "q8",
+    autorun: bool = False,
+    save_path: str | Path | None = None,
+    replay: str | Path | None = None,
+    sysfs_root: str = "/sys",
+    sources: list[str] | None = None,
+    options: RunOptions | None = None,
+    **kwargs: Any,
+) -> TocompressApp:
+    """The dashboard as the CLI and the tests build it; raises SpecError (one line) for a bad setting."""
+    CompressionSpec.parse(compression)
+    if options is not None:
+        options.validate()
+    return TocompressApp(
+        model=model,
+        compression=compression,
+        autorun=autorun,
+        save_path=save_path,
+        replay=replay,
+        sysfs_root=sysfs_root,
+        sources=sources,
+        options=options,
+        **kwargs,
+    )
+
+
+__all__ = ["TocompressApp", "make_app", "SpecError"]

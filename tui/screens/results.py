@@ -1,0 +1,127 @@
+"""Results: baseline against compressed side by side, one verdict per goal, and saving the result file as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from core.results import ResultFileError, compare_runs, default_result_path, save_result
+from tui.widgets.comparison import ComparisonView
+
+STATUS_STYLES = {"complete": "bold green", "partial": "bold yellow", "cancelled": "bold yellow", "failed": "bold red"}
+
+
+def comparison_of(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The file's comparison, or the lone run against nothing, so a partial result still shows what was measured."""
+    if result.get("comparison"):
+        return result["comparison"]
+    runs = result.get("runs") or []
+    if not runs:
+        return None
+    return compare_runs(runs[0], {"variant": "(not measured)"})
+
+
+def created_at(result: dict[str, Any]) -> datetime | None:
+    """The result's creation time (UTC, as written) for its default file name; None if absent or unreadable."""
+    try:
+        return datetime.strptime(str(result.get("created")), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+
+
+def default_save_path(result: dict[str, Any]) -> Path:
+    runs = result.get("runs") or []
+    comp = next((r["variant"] for r in runs if r.get("variant") != "baseline"), None)
+    setting = comp or (runs[0]["variant"] if runs else "baseline")
+    return default_result_path(str(result.get("model")), str(setting), created_at(result))
+
+
+def status_line(result: dict[str, Any], note: str | None) -> Text:
+    """Model, variants, status and what happened (cancelled, failed) in one or two lines."""
+    status = str(result.get("status"))
+    text = Text()
+    text.append(str(result.get("model")), style="bold")
+    text.append("  " + " vs ".join(str(r.get("variant")) for r in result.get("runs") or []) + "  ")
+    text.append(status, style=STATUS_STYLES.get(status, "bold"))
+    if result.get("created"):
+        text.append(f"  {result['created']}", style="dim")
+    if note:
+        text.append("\n" + note, style="yellow")
+    for error in result.get("errors") or []:
+        text.append("\n" + str(error), style="red")
+    return text
+
+
+class ResultsScreen(Screen[None]):
+    """The comparison table and verdicts, with the save path at the bottom."""
+
+    BINDINGS = [
+        Binding("s", "save", "Save"),
+        Binding("c", "app.compare", "Compare"),
+        Binding("r", "app.rerun", "Run again"),
+        Binding("escape", "app.back", "Back"),
+    ]
+
+    @dataclass
+    class Saved(Message):
+        """The result was written to `path` (the compare screen offers it)."""
+
+        path: Path
+
+    def __init__(self, result: dict[str, Any], note: str | None = None, save_path: Path | None = None) -> None:
+        super().__init__()
+        self.result = result
+        self.note = note
+        self.save_path = save_path or default_save_path(result)
+        self.saved_path: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(status_line(self.result, self.note), id="result-status")
+        with VerticalScroll(id="result-body"):
+            yield ComparisonView(id="comparison")
+        with Horizontal(id="save-row"):
+            yield Label("Save to ", id="save-label")
+            yield Input(str(self.save_path), id="save-path", compact=True)
+        yield Static(Text("s saves; edit the path and press Enter to save elsewhere", style="dim"), id="save-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "results"
+        comparison = comparison_of(self.result)
+        if comparison is None:
+            self.query_one(ComparisonView).update(Text("nothing was measured; see the errors above", style="yellow"))
+        else:
+            self.query_one(ComparisonView).show(comparison)
+        self.query_one("#result-body").focus()
+
+    @on(Input.Submitted, "#save-path")
+    def _path_submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        """Write the result atomically to the path in the input; one line says where, or what went wrong."""
+        status = self.query_one("#save-status", Static)
+        raw = self.query_one("#save-path", Input).value.strip()
+        if not raw:
+            status.update(Text("type a file path to save to", style="bold red"))
+            return
+        try:
+            path = save_result(Path(raw).expanduser(), self.result)
+        except ResultFileError as exc:
+            status.update(Text(str(exc), style="bold red"))
+            return
+        self.saved_path = path
+        status.update(Text(f"saved {path}", style="bold green"))
+        self.post_message(self.Saved(path))

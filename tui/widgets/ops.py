@@ -1,0 +1,78 @@
+"""Per-op timing: share of traced time by the paper's seven op classes, and the op types that cost the most.
+
+It updates as `ops` events arrive (one per trace pass), and puts the baseline's share beside the compressed
+variant's, which is where de-quantization cost (class F) shows up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.widgets.units import fmt_seconds
+
+OP_CLASS_LABELS: dict[str, str] = {
+    "A": "conv",
+    "B": "matmul/FC",
+    "C": "elementwise",
+    "D": "normalize",
+    "E": "pool/reshape",
+    "F": "quant/cast",
+    "G": "other/RNN",
+}
+TOP_TYPES = 3
+
+
+def shares(by: dict[str, float] | None) -> dict[str, float]:
+    """Fractions of the total for each key (empty when nothing was traced)."""
+    total = sum((by or {}).values())
+    return {k: v / total for k, v in (by or {}).items()} if total > 0 else {}
+
+
+class OpsPanel(Static):
+    """A bar per op class for the variant traced last, with the other variant's share for comparison."""
+
+    def on_mount(self) -> None:
+        self.border_title = "Per-op time"
+        self.show({}, None)
+
+    def show(self, ops_by_variant: dict[str, dict[str, Any]], current: str | None) -> None:
+        """`ops_by_variant` maps a variant to its latest ops event; `current` is the one to draw bars for."""
+        if not ops_by_variant:
+            self.update(Text("waiting for the per-op trace (runs after timing)", style="dim"))
+            return
+        current = current if current in ops_by_variant else list(ops_by_variant)[-1]
+        ops = ops_by_variant[current]
+        others = {v: shares(o.get("by_class")) for v, o in ops_by_variant.items() if v != current}
+        mine = shares(ops.get("by_class"))
+        width = max(4, self.size.width - 30)
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(justify="right", no_wrap=True, style="dim")
+        for cls, label in OP_CLASS_LABELS.items():
+            share = mine.get(cls, 0.0)
+            other = next(iter(others.values()), {}).get(cls) if others else None
+            bar = "█" * round(share * width)
+            table.add_row(
+                Text(f"{cls} {label}", style="bold" if share else "dim"),
+                Text(bar.ljust(width), style="cyan"),
+                f"{share * 100:.0f}%",
+                "" if other is None else f"{other * 100:.0f}%",
+            )
+        title = Text()
+        title.append(f"{current}", style="bold")
+        title.append(f"  {ops.get('passes', '?')} pass(es), {fmt_seconds(ops.get('total_s'))} traced", style="dim")
+        if others:
+            title.append(f"  right: {next(iter(others))}", style="dim")
+        top = sorted((ops.get("by_type") or {}).items(), key=lambda kv: kv[1], reverse=True)[:TOP_TYPES]
+        tops = Text("top: ", style="dim")
+        for i, (op, seconds) in enumerate(top):
+            tops.append(("  " if i else "") + f"{op} {fmt_seconds(seconds)}")
+        from rich.console import Group
+
+        self.update(Group(title, table, tops))

@@ -1,0 +1,158 @@
+"""Live telemetry panels (power, load, memory); each reads a sampler snapshot and says why when a sensor is absent.
+
+Panels are redrawn by the run screen's timer, never per sample, so a 1 kHz power source costs the UI nothing extra.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Sparkline, Static
+
+from tui.widgets.plots import TimePlot, achieved_rate_hz, find_series, rail_keys
+from tui.widgets.units import fmt_bytes
+
+POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
+GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")
+
+
+def absent_reason(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> str:
+    """Why no source gave `what`: the probe reason of each candidate source, or a plain line before probing."""
+    if statuses is None:
+        return f"no {what} reading yet"
+    reasons = [f"{s.name}: {s.reason}" for s in statuses if s.name in names and not s.available]
+    if not reasons:
+        return f"no {what} sensor on this machine"
+    return f"no {what} sensor here — " + "; ".join(reasons)
+
+
+def _bar(fraction: float | None, width: int) -> str:
+    """A horizontal bar of eighths, `width` cells wide."""
+    if fraction is None or width <= 0:
+        return " " * max(width, 0)
+    cells = max(0.0, min(1.0, fraction)) * width
+    full = int(cells)
+    rest = "▏▎▍▌▋▊▉"[int((cells - full) * 7)] if full < width and cells - full >= 1 / 7 else ""
+    return ("█" * full + rest).ljust(width)
+
+
+class PowerPanel(Vertical):
+    """Total board power over time with now/mean/peak and the idle line; the per-rail breakdown underneath."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="power-stats", classes="panel-stats")
+        yield TimePlot(id="power-plot")
+        yield Static(id="power-rails", classes="panel-stats")
+
+    def on_mount(self) -> None:
+        self.border_title = "Power"
+
+    def update_from(self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: str) -> None:
+        series = find_series(snapshot, "power_mw")
+        stats = self.query_one("#power-stats", Static)
+        self.set_class(series is None, "-absent")
+        if series is None:
+            stats.update(Text(reason, style="yellow"))
+            self.query_one("#power-rails", Static).update("")
+            return
+        watts = series.y / 1000.0
+        rate = achieved_rate_hz(series.t)
+        text = Text()
+        text.append(f"now {watts[-1]:.2f} W", style="bold")
+        text.append(f"  mean {watts.mean():.2f}  peak {watts.max():.2f}  ")
+        text.append(f"idle {idle_w:.2f} W" if idle_w is not None else "idle —", style="green")
+        text.append(f"  {series.source}" + (f" {rate:.0f} Hz" if rate else ""), style="dim")
+        stats.update(text)
+        hlines = [(idle_w, "green")] if idle_w is not None else []
+        self.query_one("#power-plot", TimePlot).draw([(series.t, watts, "W", "cyan")], t0, hlines)
+        rails = Text()
+        for source, key in rail_keys(snapshot):
+            value = snapshot[source].latest(key) if snapshot else None
+            if value is not None:
+                rails.append(key[len("rail_") : -len("_power_mw")], style="bold")
+                rails.append(f" {value / 1000:.2f} W  ")
+        self.query_one("#power-rails", Static).update(rails or Text("no per-rail readings", style="dim"))
+
+
+class LoadPanel(Vertical):
+    """GPU utilization over time (and CPU load, which every machine has, so the panel is never blank)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="load-stats", classes="panel-stats")
+        yield TimePlot(id="load-plot")
+
+    def on_mount(self) -> None:
+        self.border_title = "GPU / CPU load"
+
+    def update_from(self, snapshot: dict[str, Any] | None, t0: float, gpu_reason: str) -> None:
+        gpu = find_series(snapshot, "gpu_load_pct")
+        cpu = find_series(snapshot, "cpu_load_pct")
+        text = Text()
+        if gpu is not None:
+            text.append(f"GPU {gpu.y[-1]:.0f}%", style="bold magenta")
+            text.append(f" ({gpu.source})  ", style="dim")
+        else:
+            text.append("GPU: ", style="bold")
+            text.append(gpu_reason + "  ", style="yellow")
+        if cpu is not None:
+            text.append(f"CPU {cpu.y[-1]:.0f}%", style="bold cyan")
+        self.query_one("#load-stats", Static).update(text)
+        lines = [(s.t, s.y, label, color) for s, label, color in ((gpu, "GPU", "magenta"), (cpu, "CPU", "cyan")) if s]
+        self.set_class(not lines, "-absent")
+        if lines:
+            self.query_one("#load-plot", TimePlot).draw(lines, t0, ylim=(0, 100))
+
+
+class MemoryPanel(Vertical):
+    """The worker's RSS against system RAM, GPU memory where reported, and the RSS trend."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="memory-bars")
+        yield Sparkline([], id="rss-trend")
+
+    def on_mount(self) -> None:
+        self.border_title = "Memory"
+
+    def update_from(self, snapshot: dict[str, Any] | None, gpu_reason: str) -> None:
+        rss = find_series(snapshot, "rss_bytes")
+        used = find_series(snapshot, "ram_used_bytes")
+        total = find_series(snapshot, "ram_total_bytes")
+        gpu_used = find_series(snapshot, "gpu_mem_used_bytes")
+        gpu_total = find_series(snapshot, "gpu_mem_total_bytes")
+        total_b = float(total.y[-1]) if total else None
+        width = max(6, self.size.width - 30)
+        text = Text()
+        self._bar_line(text, "worker RSS", rss.y[-1] if rss else None, total_b, width, "no worker yet")
+        text.append("\n")
+        self._bar_line(text, "system RAM", used.y[-1] if used else None, total_b, width, "not reported")
+        text.append("\n")
+        if gpu_used is not None:
+            gtotal = float(gpu_total.y[-1]) if gpu_total else None
+            self._bar_line(text, "GPU memory", gpu_used.y[-1], gtotal, width, "")
+        else:
+            text.append("GPU memory ", style="bold")
+            text.append(gpu_reason, style="dim")
+        self.query_one("#memory-bars", Static).update(text)
+        self.query_one("#rss-trend", Sparkline).data = [] if rss is None else rss.y[-120:].tolist()
+
+    @staticmethod
+    def _bar_line(text: Text, label: str, value: float | None, total: float | None, width: int, missing: str) -> None:
+        text.append(f"{label:<11}", style="bold")
+        if value is None:
+            text.append(missing, style="dim")
+            return
+        fraction = value / total if total else None
+        text.append(_bar(fraction, width), style="cyan")
+        text.append(f" {fmt_bytes(value)}")
+        if total:
+            text.append(f" of {fmt_bytes(total)}", style="dim")
+
+
+def rss_peak(snapshot: dict[str, Any] | None) -> float | None:
+    """Highest worker RSS in the snapshot (for the progress line)."""
+    rss = find_series(snapshot, "rss_bytes")
+    return None if rss is None else float(np.max(rss.y))
