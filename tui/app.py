@@ -91,7 +91,7 @@ def probe_sensors(sysfs_root: str) -> list[Any]:
 class TocompressApp(App[None]):
     """To compress, or not to compress? Pick a model and a setting, watch it run, compare, save."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "tocompress"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
@@ -258,6 +258,12 @@ class TocompressApp(App[None]):
         self.session.cancel()
 
     # --- navigation ---------------------------------------------------------------------------------------
+
+    def show_result(self, result: dict[str, Any], note: str | None = None) -> ResultsScreen:
+        """Open a result (a finished run or a file read back) on the results screen."""
+        screen = ResultsScreen(result, note)
+        self.push_screen(screen)
+        return screen
 
     @on(ResultsScreen.Saved)
     def _saved(self, message: ResultsScreen.Saved) -> None:

@@ -42,7 +42,9 @@ def classification_metrics(y_true: Any, scores: Any) -> dict[str, Any]:
     if y.size == 0:
         raise ValueError("no samples to evaluate; the evaluation set is empty")
     if s.shape[0] != y.size or s.ndim not in (1, 2):
-        raise ValueError(f"scores of shape {s.shape} do not match {y.size} labels; expected (N,) or (N, classes)")
+        raise ValueError(
+            f"scores of shape {s.shape} do not match {y.size} labels; expected (N,) or (N, classes)"
+        )
     if s.ndim == 2:
         y_pred = np.argmax(s, axis=1)
         top5 = _top_k(y, s, 5) if s.shape[1] >= TOP5_MIN_CLASSES else None

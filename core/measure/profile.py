@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from core.measure.opclasses import CLASS_LABELS, op_class
+from core.measure.opclasses import CLASS_LABELS, node_class
 
 _GPU_KERNELS_SUFFIX = "/stream:all"
 # Per-stream, memcpy and sync records repeat or sit beside the /stream:all kernels; they are not ops.
@@ -31,6 +31,7 @@ class OpProfile:
 
     `total_s` is the sum of op times per pass, not wall time: ops on parallel threads overlap, and the shares of
     this total are what the paper's per-class figure shows. Bookkeeping ops (NoOp, _Arg, Const, ...) are left out.
+    Classes come from `node_class`: a Mul inside a batch-norm layer counts as D in `by_class` and as Mul in `by_type`.
     """
 
     passes: int
@@ -60,9 +61,10 @@ def _op_type(ns: Any, graph_ops: Mapping[str, str]) -> str:
     return kernel or graph_ops.get(ns.node_name, "Unknown")
 
 
-def op_times_s(step_stats: Any, graph_ops: Mapping[str, str] | None = None) -> dict[str, float]:
-    """Seconds per op type in one traced run's StepStats, bookkeeping ops left out.
+def op_times_s(step_stats: Any, graph_ops: Mapping[str, str] | None = None) -> dict[tuple[str, str], float]:
+    """Seconds per (op type, class) in one traced run's StepStats, bookkeeping ops left out.
 
+    Keyed by both because one op type can serve two classes (a Mul inside a batch-norm layer is D, elsewhere C);
     `graph_ops` (node name -> op) names nodes whose timeline label does not say the kernel.
     """
     graph_ops = graph_ops or {}
@@ -76,27 +78,31 @@ def op_times_s(step_stats: Any, graph_ops: Mapping[str, str] | None = None) -> d
                     name, op = ns.node_name, ""
                 kernel_s[name] += _duration_s(ns)
                 kernel_op[name] = op
-    times: dict[str, float] = defaultdict(float)
+    times: dict[tuple[str, str], float] = defaultdict(float)
     for dev in step_stats.dev_stats:
         if any(marker in dev.device for marker in _ACTIVITY_MARKERS):
             continue
         for ns in dev.node_stats:
             op = _op_type(ns, graph_ops)
             seconds = kernel_s.pop(ns.node_name, None)
-            if op_class(op) is not None:
-                times[op] += _duration_s(ns) if seconds is None else seconds
+            cls = node_class(op, ns.node_name)
+            if cls is not None:
+                times[(op, cls)] += _duration_s(ns) if seconds is None else seconds
     for name, seconds in kernel_s.items():  # kernels whose launching node has no host record
         op = kernel_op[name] or graph_ops.get(name, "Unknown")
-        if op_class(op) is not None:
-            times[op] += seconds
+        cls = node_class(op, name)
+        if cls is not None:
+            times[(op, cls)] += seconds
     return dict(times)
 
 
-def _profile(passes: int, sums_s: Mapping[str, float]) -> OpProfile:
-    by_type = {op: s / passes for op, s in sorted(sums_s.items(), key=lambda kv: -kv[1])}
+def _profile(passes: int, sums_s: Mapping[tuple[str, str], float]) -> OpProfile:
+    by_type: dict[str, float] = defaultdict(float)
     by_class = dict.fromkeys(CLASS_LABELS, 0.0)
-    for op, seconds in by_type.items():
-        by_class[op_class(op) or "G"] += seconds
+    for (op, cls), seconds in sums_s.items():
+        by_type[op] += seconds / passes
+        by_class[cls] += seconds / passes
+    by_type = dict(sorted(by_type.items(), key=lambda kv: -kv[1]))
     return OpProfile(passes=passes, total_s=float(sum(by_type.values())), by_type=by_type, by_class=by_class)
 
 
@@ -126,12 +132,12 @@ def trace_ops(model: Any, x: np.ndarray | Sequence[np.ndarray], passes: int) -> 
     config.gpu_options.allow_growth = True
     feed = dict(zip(input_names, inputs, strict=True))
     options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
-    sums_s: dict[str, float] = defaultdict(float)
+    sums_s: dict[tuple[str, str], float] = defaultdict(float)
     with tf.compat.v1.Session(graph=graph, config=config) as sess:
         sess.run(output_names, feed, options=options)  # warm-up: graph optimization, kernel and tracer setup
         for done in range(1, passes + 1):
             metadata = tf.compat.v1.RunMetadata()
             sess.run(output_names, feed, options=options, run_metadata=metadata)
-            for op, seconds in op_times_s(metadata.step_stats, graph_ops).items():
-                sums_s[op] += seconds
+            for key, seconds in op_times_s(metadata.step_stats, graph_ops).items():
+                sums_s[key] += seconds
             yield _profile(done, sums_s)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-ProgressCallback = Callable[[int, float, float, "float | None"], None]
+ProgressCallback = Callable[[int, float, float, float], None]
 
 
 def _t_crit(df: int | np.ndarray) -> Any:
@@ -76,7 +76,9 @@ class LatencyStats:
         return asdict(self)
 
 
-def _check_args(target_pct: float, min_iters: int, max_iters: int, max_seconds: float, every_s: float) -> None:
+def _check_args(
+    target_pct: float, min_iters: int, max_iters: int, max_seconds: float, every_s: float
+) -> None:
     if not target_pct > 0:
         raise ValueError(f"confidence target {target_pct}% must be positive; the paper uses 5")
     if min_iters < 2:
@@ -115,22 +117,23 @@ def measure_latency(
     progress_every_s: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,
     window_clock: Callable[[], float] = time.monotonic,
-) -> tuple[LatencyStats, list[float], list[tuple[float, float]]]:
+) -> tuple[LatencyStats, list[float], list[tuple[float, float, int]]]:
     """Time `run_once()` until the 95% CI half-width is <= `target_pct`% of the mean (after `min_iters`) or a cap.
 
-    Returns the stats, every sample in seconds, and the inference windows as `(t0, t1)` in `window_clock`
-    (time.monotonic) terms, one per progress chunk: energy is integrated over them, and the time spent in
-    `on_progress` falls between windows, not inside. `on_progress(iter, elapsed_s, mean_s, ci_pct_or_None)` is
-    called once per chunk (every `progress_every_s`) and once more at the end. The seconds cap stops the loop even
+    Returns the stats, every sample in seconds, and the inference windows as `(t0, t1, n_inferences)` in
+    `window_clock` (time.monotonic) terms, one per progress chunk: energy is integrated over them, and the time
+    spent in `on_progress` falls between windows, not inside. `on_progress(iter, elapsed_s, mean_s, ci_pct)` is
+    called at the end of each chunk (every `progress_every_s`, and at the stop); ci_pct is inf until defined. The seconds cap stops the loop even
     below `min_iters` (once 2 samples exist), so one very slow model cannot run for minutes.
     """
     _check_args(target_pct, min_iters, max_iters, max_seconds, progress_every_s)
     t_table = _t_crit(np.arange(max_iters, dtype=np.float64))  # t_table[df]; df 0 is nan and never used
     samples: list[float] = []
-    windows: list[tuple[float, float]] = []
+    windows: list[tuple[float, float, int]] = []
     mean = m2 = 0.0
     ci = math.inf
     start = chunk_start = clock()
+    chunk_first = 0
     window_t0 = window_clock()
     while True:
         t0 = clock()
@@ -147,11 +150,12 @@ def measure_latency(
         stop = _stop_reason(n, t1 - start, ci, target_pct, min_iters, max_iters, max_seconds)
         if stop is None and t1 - chunk_start < progress_every_s:
             continue
-        windows.append((window_t0, window_clock()))
+        windows.append((window_t0, window_clock(), n - chunk_first))
         if on_progress is not None:
-            on_progress(n, t1 - start, mean, ci if math.isfinite(ci) else None)
+            on_progress(n, t1 - start, mean, ci)
         if stop is not None:
             converged, reason = stop
             return LatencyStats.from_samples(samples, converged=converged, reason=reason), samples, windows
         chunk_start = clock()
+        chunk_first = n
         window_t0 = window_clock()

@@ -24,10 +24,6 @@ DEFAULT_ORDER = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl
 POWER_PREFERENCE = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
 GPU_PREFERENCE = ("tegra-gpu", "jtop", "tegrastats", "nvml")
 
-# The reading each power source's total is under (RAPL has no board total: the CPU package is what it measures).
-POWER_KEYS = {"tegra-power": "power_mw", "jtop": "power_mw", "tegrastats": "power_mw", "nvml": "power_mw",
-              "rapl": "pkg_power_mw"}  # fmt: skip
-
 
 class SensorSelectionError(ValueError):
     """A user asked for a sensor that does not exist or does not work here."""
@@ -188,7 +184,7 @@ def sensor_report(sysfs_root: str = "/sys", measure_s: float = 0.3) -> list[dict
             "available": status.available,
             "reason": status.reason,
             "roles": roles[status.name],
-            "rails": status.details.get("rails") or status.details.get("channels"),
+            "rails": None,
             "details": status.details,
             "readings": None,
             "achieved_rate_hz": None,
@@ -200,6 +196,9 @@ def sensor_report(sysfs_root: str = "/sys", measure_s: float = 0.3) -> list[dict
             try:
                 rate_hz, update_hz, readings = _measure(status.source, measure_s)
                 entry.update(achieved_rate_hz=rate_hz, update_rate_hz=update_hz, readings=readings)
+                entry["rails"] = [
+                    key[5:-9] for key in readings if key.startswith("rail_") and key.endswith("_power_mw")
+                ]
             except Exception as exc:
                 entry["reason"] = f"{status.reason}; but read failed: {type(exc).__name__}: {exc}"
             finally:

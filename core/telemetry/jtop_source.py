@@ -15,7 +15,7 @@ from typing import Any
 from core.telemetry.base import Probe
 from core.telemetry.jetson_sysfs import rail_key
 
-JTOP_SOCKET = "/run/jtop.sock"
+JTOP_SOCKET = "/run/jtop.sock"  # fixed by jetson-stats (jtop.service.JTOP_PIPE); its client connects only there
 _BASE_KEYS = (
     "power_mw",
     "gpu_load_pct",
@@ -35,7 +35,8 @@ def map_jtop_stats(power: Mapping[str, Any], gpu: Mapping[str, Any], memory: Map
     """Our readings from jtop's `jetson.power`, `jetson.gpu` and `jetson.memory` (jetson-stats 4.x to 7.x shapes).
 
     jtop removes the input rail (VDD_IN, POM_5V_IN) from `power["rail"]` and puts it in `power["tot"]` with its
-    name; without one, `tot` is its sum of rails. Memory is in kB; `RAM["shared"]` is what the GPU holds of the RAM
+    name; without one, `tot` is its sum of rails, None here when a rail is offline (jtop silently drops a rail it
+    cannot read from that sum, which this cannot see). Memory is in kB; `RAM["shared"]` is what the GPU holds of the RAM
     it shares with the CPU (NvMap), so the GPU's memory total is the RAM total.
     """
     out: dict[str, float | None] = dict.fromkeys(_BASE_KEYS)
@@ -43,7 +44,8 @@ def map_jtop_stats(power: Mapping[str, Any], gpu: Mapping[str, Any], memory: Map
     rails = dict(power.get("rail") or {})
     if "name" in total:
         rails[total["name"]] = total
-    out["power_mw"] = _number(total.get("power"))
+    summed_with_gap = "name" not in total and not all(rail.get("online", True) for rail in rails.values())
+    out["power_mw"] = None if summed_with_gap else _number(total.get("power"))
     for name, rail in rails.items():
         online = rail.get("online", True)
         key = rail_key(name)
@@ -68,17 +70,16 @@ class JtopSource:
     name = "jtop"
     default_rate_hz = 10.0
 
-    def __init__(self, socket_path: str = JTOP_SOCKET) -> None:
-        self.socket_path = socket_path
+    def __init__(self) -> None:
         self._jetson: Any = None
         self._error = ""
 
     def probe(self) -> Probe:
         """Connects to jtop.service when its socket exists; says how to start it when not."""
-        if not os.path.exists(self.socket_path):
+        if not os.path.exists(JTOP_SOCKET):
             return Probe(
                 False,
-                f"jtop.service is not active (no {self.socket_path}): install with "
+                f"jtop.service is not active (no {JTOP_SOCKET}): install with "
                 "`sudo pip3 install -U jetson-stats` and reboot or `sudo systemctl restart jtop.service`",
             )
         if self._jetson is None and not self._error:
@@ -90,7 +91,7 @@ class JtopSource:
             "rails": sorted((self._jetson.power or {}).get("rail", {})),
             "total_rail": ((self._jetson.power or {}).get("tot") or {}).get("name"),
         }
-        return Probe(True, f"jtop.service at {self.socket_path}, updating every {self._jetson.interval} s", details)
+        return Probe(True, f"jtop.service at {JTOP_SOCKET}, updating every {self._jetson.interval} s", details)
 
     def _connect(self) -> None:
         try:
@@ -106,7 +107,7 @@ class JtopSource:
 
     def read(self) -> dict[str, float | None]:
         """The service's latest values mapped to our names; all None when it is not reachable."""
-        if self._jetson is None and not self._error and os.path.exists(self.socket_path):
+        if self._jetson is None and not self._error and os.path.exists(JTOP_SOCKET):
             self._connect()
         if self._jetson is None:
             return dict.fromkeys(_BASE_KEYS)

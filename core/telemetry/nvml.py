@@ -50,6 +50,7 @@ class NvmlSource:
 
     name = "nvml"
     default_rate_hz = 20.0
+    total_rail = "GPU board"
 
     def __init__(self, index: int = 0) -> None:
         self.index = index

@@ -2,6 +2,7 @@
 
 RAPL gives cumulative energy, not power: power is the counter difference over the time between two reads, with
 the counter's wraparound at `max_energy_range_uj` undone. So the first read has no power yet (None).
+`power_mw` is package + DRAM: everything RAPL sees, which is the CPU side of the machine, not the whole board.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ _PACKAGE = re.compile(
     r"^intel-rapl:(\d+)$"
 )  # intel-rapl-mmio:* mirrors the package zone; reading both double counts
 _SUBZONE = re.compile(r"^intel-rapl:(\d+):(\d+)$")
+KEYS = ("power_mw", "pkg_power_mw", "dram_power_mw", "energy_uj")
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,18 @@ def counter_delta_uj(previous_uj: int, current_uj: int, max_range_uj: int) -> in
     return delta + max_range_uj if delta < 0 else delta
 
 
+def _sum(values: list[float | None] | list[int | None]) -> float | None:
+    """Sum, or None when any part is unknown (a partial package total would read as a power drop)."""
+    return None if any(v is None for v in values) else float(sum(values))  # type: ignore[arg-type]
+
+
 class RaplSource:
-    """pkg_power_mw (all packages), dram_power_mw (None without a DRAM zone), energy_uj (packages, since first read)."""
+    """pkg_power_mw (all packages), dram_power_mw (None without a DRAM zone), power_mw (their sum), and energy_uj
+    (package energy accumulated since the first read, wraparounds undone)."""
 
     name = "rapl"
     default_rate_hz = 20.0
+    total_rail = "package+dram"
 
     def __init__(self, root: str = "/sys", clock: Callable[[], float] = time.monotonic) -> None:
         self.root = root
@@ -99,21 +108,17 @@ class RaplSource:
             try:
                 self._zones = find_zones(self.root)
             except (OSError, ValueError):
-                return {"pkg_power_mw": None, "dram_power_mw": None, "energy_uj": None}
-        pkg_mw: float | None = 0.0
-        dram_mw: float | None = 0.0 if any(z.is_dram for z in self._zones) else None
-        pkg_delta_uj: int | None = 0
-        for zone in self._zones:
-            power_mw, delta_uj = self._zone_power(zone)
-            if zone.is_package:
-                pkg_mw = None if pkg_mw is None or power_mw is None else pkg_mw + power_mw
-                pkg_delta_uj = None if pkg_delta_uj is None or delta_uj is None else pkg_delta_uj + delta_uj
-            elif dram_mw is not None:
-                dram_mw = None if power_mw is None else dram_mw + power_mw
+                return dict.fromkeys(KEYS)
+        package = [self._zone_power(z) for z in self._zones if z.is_package]
+        dram = [self._zone_power(z) for z in self._zones if z.is_dram]
+        pkg_mw = _sum([power_mw for power_mw, _ in package])
+        dram_mw = _sum([power_mw for power_mw, _ in dram]) if dram else None
+        pkg_delta_uj = _sum([delta_uj for _, delta_uj in package])
         if pkg_delta_uj is not None:
-            self._energy_uj += pkg_delta_uj
+            self._energy_uj += int(pkg_delta_uj)
         readable = all(z.path in self._last for z in self._zones if z.is_package)
         return {
+            "power_mw": None if pkg_mw is None or (dram and dram_mw is None) else pkg_mw + (dram_mw or 0.0),
             "pkg_power_mw": pkg_mw,
             "dram_power_mw": dram_mw,
             "energy_uj": float(self._energy_uj) if readable else None,

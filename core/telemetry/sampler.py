@@ -59,6 +59,7 @@ class RingBuffer:
         self._t = np.full(rows, np.nan)
         self._data = np.full((rows, 0), np.nan)
         self._keys: dict[str, int] = {}
+        self._order: tuple[str, ...] = ()
         self._written = 0
         self._lock = threading.Lock()
 
@@ -71,20 +72,29 @@ class RingBuffer:
 
     def append(self, t: float, readings: Mapping[str, float | None]) -> None:
         """Add one row; None values become NaN. A value that is not a number raises before anything is written."""
-        values = {key: math.nan if v is None else float(v) for key, v in readings.items()}
+        keys = tuple(readings)
+        row = [math.nan if v is None else float(v) for v in readings.values()]
         with self._lock:
-            for key in values:
-                if key not in self._keys:
-                    self._add_column(key)
-            row = [math.nan] * len(self._keys)
-            for key, value in values.items():
-                row[self._keys[key]] = value
+            if (
+                keys != self._order
+            ):  # the fast path is a source giving the same keys in the same order every read
+                row = self._align(keys, row)
             if self._written == len(self._t) and len(self._t) < self.capacity_rows:
                 self._grow()
             i = self._written % len(self._t)
             self._t[i] = t
             self._data[i] = row
             self._written += 1
+
+    def _align(self, keys: tuple[str, ...], values: list[float]) -> list[float]:
+        """Put values in column order, adding a column for each new key; missing keys are NaN."""
+        for key in keys:
+            if key not in self._keys:
+                self._add_column(key)
+        row = [math.nan] * len(self._keys)
+        for key, value in zip(keys, values, strict=True):
+            row[self._keys[key]] = value
+        return row
 
     def last_row(self) -> dict[str, float | None]:
         """The newest row as a dict (None for NaN); empty before the first row."""
@@ -122,6 +132,7 @@ class RingBuffer:
 
     def _add_column(self, key: str) -> int:
         self._keys[key] = self._data.shape[1]
+        self._order = tuple(self._keys)
         self._data = np.hstack([self._data, np.full((len(self._t), 1), np.nan)])
         return self._keys[key]
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from core.measure.opclasses import CLASS_LABELS, op_class
+from core.measure.opclasses import CLASS_LABELS, node_class, op_class
 from core.paths import asset
 
 
@@ -104,3 +104,20 @@ def test_bookkeeping_ops_have_no_class(op_type):
 def test_unknown_ops_are_other(op_type):
     # "Substr" starts with the listed "Sub" but not at a word boundary, so it is not element-wise.
     assert op_class(op_type) == "G"
+
+
+@pytest.mark.parametrize(
+    ("op_type", "node_name", "expected"),
+    [
+        ("Mul", "functional_1/conv1_bn_1/batchnorm/mul_1", "D"),  # tf.nn.batch_normalization's own scope
+        ("AddV2", "functional_1/batch_normalization_1/batchnorm/add_1", "D"),
+        ("Mean", "functional_1/layer_normalization_1/moments/mean", "D"),
+        ("Reshape", "functional_1/group_normalization_1/Reshape", "D"),
+        ("Mul", "functional_1/dense_1/mul", "C"),
+        ("_MklNativeFusedConv2D", "model/conv_bn/batchnorm/Conv2D", "A"),  # only C and E ops are re-filed
+        ("Const", "functional_1/batch_normalization_1/batchnorm/add/y", None),
+        ("Mean", "functional_1/global_average_pooling2d_1/Mean", "E"),
+    ],
+)
+def test_node_class_files_lowered_normalization_under_d(op_type, node_name, expected):
+    assert node_class(op_type, node_name) == expected

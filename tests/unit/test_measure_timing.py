@@ -131,17 +131,18 @@ def test_progress_is_throttled_and_windows_cover_exactly_the_inferences():
     assert len(calls) == len(windows) == 5
     assert [c[0] for c in calls] == [100, 200, 300, 400, 450]
     assert calls[-1][2] == pytest.approx(1 / 1024)
-    assert all(t0 < t1 for t0, t1 in windows)
+    assert [w[2] for w in windows] == [100, 100, 100, 100, 50]
+    assert all(t0 < t1 for t0, t1, _ in windows)
     assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:], strict=False))
     # The fake clock only moves inside run_once, so the windows add up to the sum of samples.
-    assert sum(t1 - t0 for t0, t1 in windows) == pytest.approx(sum(samples))
+    assert sum(t1 - t0 for t0, t1, _ in windows) == pytest.approx(sum(samples))
 
 
-def test_progress_reports_none_before_a_ci_exists():
+def test_progress_reports_an_infinite_ci_before_one_exists():
     timer = FakeTimer(constant(0.5))
     calls = []
     measure(timer, min_iters=2, on_progress=lambda *a: calls.append(a), progress_every_s=0.1)
-    assert calls[0][3] is None
+    assert calls[0][3] == math.inf
     assert calls[-1][3] == pytest.approx(0.0, abs=1e-9)
 
 
@@ -150,8 +151,9 @@ def test_real_clock_windows_are_in_monotonic_time():
     s, samples, windows = measure_latency(lambda: time.sleep(0.001), min_iters=5, max_iters=10, max_seconds=5)
     after = time.monotonic()
     assert 5 <= s.n <= 10
-    assert all(before <= t0 <= t1 <= after for t0, t1 in windows)
-    assert sum(t1 - t0 for t0, t1 in windows) >= sum(samples)
+    assert all(before <= t0 <= t1 <= after for t0, t1, _ in windows)
+    assert sum(t1 - t0 for t0, t1, _ in windows) >= sum(samples)
+    assert sum(n for _, _, n in windows) == s.n
 
 
 @pytest.mark.parametrize(

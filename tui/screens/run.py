@@ -19,7 +19,15 @@ from textual.widgets import Footer, Header, RichLog
 
 from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.ops import OpsPanel
-from tui.widgets.panels import GPU_SOURCES, POWER_SOURCES, LoadPanel, MemoryPanel, PowerPanel, absent_reason
+from tui.widgets.panels import (
+    GPU_SOURCES,
+    POWER_SOURCES,
+    LoadPanel,
+    MemoryPanel,
+    PowerPanel,
+    absent_lines,
+    absent_short,
+)
 from tui.widgets.progress import ProgressPanel
 from tui.widgets.units import fmt_bytes, fmt_seconds
 
@@ -161,10 +169,10 @@ class RunScreen(Screen[None]):
         snapshot = sampler.snapshot(PLOT_SECONDS) if sampler is not None else None
         idle_w = getattr(self.session, "idle_power_w", None)
         statuses = self.sensor_statuses
-        gpu_reason = absent_reason(statuses, GPU_SOURCES, "GPU")
+        gpu_reason = absent_short(statuses, GPU_SOURCES, "GPU")
         current = live.variants.get(live.current) if live.current else None
         self.query_one(ProgressPanel).show(list(live.variants.values()), current, live.session_state)
-        self.query_one(PowerPanel).update_from(snapshot, live.started_at, idle_w, absent_reason(statuses, POWER_SOURCES, "power"))
+        self.query_one(PowerPanel).update_from(snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power"))
         self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason)
         self.query_one(MemoryPanel).update_from(snapshot, gpu_reason)
         ops = {name: v.ops for name, v in live.variants.items() if v.ops}

@@ -12,13 +12,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from core.spec import PRESETS, CompressionSpec, RunOptions, SpecError
-from tui.widgets.units import fmt_count, fmt_shape
+from tui.widgets.units import fmt_count, fmt_params, fmt_shape
 
 # Keys 1..5 are the paper's presets; 0 is the uncompressed baseline alone.
 PRESET_KEYS: dict[str, str] = {str(i): p for i, p in enumerate(PRESETS)}
@@ -126,7 +126,7 @@ class SetupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="setup-body"):
-            with Vertical(id="setup-left"):
+            with VerticalScroll(id="setup-left"):
                 yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
                 yield Static(id="model-detail")
                 yield Label("Sensors", classes="section")
@@ -156,16 +156,16 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#models", DataTable)
-        table.add_columns("model", "family", "params", "input", "weights", "ok")
+        table.add_columns("model", "family", "params", "input", "ok", "weights")
         for row in self.rows:
             info = row.info
             table.add_row(
                 info.name,
                 info.family,
-                fmt_count(info.params),
+                fmt_params(info.params),
                 fmt_shape(info.input_shape),
-                info.weights_source.split(":")[0],
                 Text("✓", style="green") if row.available else Text("✗", style="red"),
+                info.weights_source.split(":")[0].split(" ")[0],
                 key=info.name,
             )
         names = [r.info.name for r in self.rows]

@@ -61,7 +61,7 @@ def verdict_lines(comparison: dict[str, Any]) -> Text:
         if i:
             text.append("\n")
         text.append(f"{mark} ", style=style)
-        text.append(f"{verdict['goal']:<8}", style="bold")
+        text.append(f"{verdict['goal']:<9}", style="bold")
         text.append(str(verdict["text"]))
     return text
 

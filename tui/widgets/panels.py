@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -20,14 +19,23 @@ POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
 GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")
 
 
-def absent_reason(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> str:
-    """Why no source gave `what`: the probe reason of each candidate source, or a plain line before probing."""
+def absent_lines(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> Text:
+    """`no <what> sensor on this machine`, then one line per candidate source with why its probe failed."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"no {what} sensor on this machine", style="bold yellow")
+    for status in statuses or []:
+        if status.name in names and not status.available:
+            text.append(f"\n✗ {status.name}: ", style="bold")
+            text.append(str(status.reason), style="dim")
     if statuses is None:
-        return f"no {what} reading yet"
-    reasons = [f"{s.name}: {s.reason}" for s in statuses if s.name in names and not s.available]
-    if not reasons:
-        return f"no {what} sensor on this machine"
-    return f"no {what} sensor here — " + "; ".join(reasons)
+        text.append("\nsensors not probed yet", style="dim")
+    return text
+
+
+def absent_short(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> str:
+    """One line: which candidate sources were tried (the setup screen and `tocompress sensors` say why)."""
+    tried = [s.name for s in statuses or [] if s.name in names and not s.available]
+    return f"no {what} sensor ({', '.join(tried)} unavailable)" if tried else f"no {what} sensor"
 
 
 def _bar(fraction: float | None, width: int) -> str:
@@ -51,12 +59,12 @@ class PowerPanel(Vertical):
     def on_mount(self) -> None:
         self.border_title = "Power"
 
-    def update_from(self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: str) -> None:
+    def update_from(self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: Text) -> None:
         series = find_series(snapshot, "power_mw")
         stats = self.query_one("#power-stats", Static)
         self.set_class(series is None, "-absent")
         if series is None:
-            stats.update(Text(reason, style="yellow"))
+            stats.update(reason)
             self.query_one("#power-rails", Static).update("")
             return
         watts = series.y / 1000.0
@@ -91,12 +99,11 @@ class LoadPanel(Vertical):
     def update_from(self, snapshot: dict[str, Any] | None, t0: float, gpu_reason: str) -> None:
         gpu = find_series(snapshot, "gpu_load_pct")
         cpu = find_series(snapshot, "cpu_load_pct")
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         if gpu is not None:
             text.append(f"GPU {gpu.y[-1]:.0f}%", style="bold magenta")
             text.append(f" ({gpu.source})  ", style="dim")
         else:
-            text.append("GPU: ", style="bold")
             text.append(gpu_reason + "  ", style="yellow")
         if cpu is not None:
             text.append(f"CPU {cpu.y[-1]:.0f}%", style="bold cyan")
@@ -125,7 +132,7 @@ class MemoryPanel(Vertical):
         gpu_total = find_series(snapshot, "gpu_mem_total_bytes")
         total_b = float(total.y[-1]) if total else None
         width = max(6, self.size.width - 30)
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         self._bar_line(text, "worker RSS", rss.y[-1] if rss else None, total_b, width, "no worker yet")
         text.append("\n")
         self._bar_line(text, "system RAM", used.y[-1] if used else None, total_b, width, "not reported")
@@ -135,7 +142,7 @@ class MemoryPanel(Vertical):
             self._bar_line(text, "GPU memory", gpu_used.y[-1], gtotal, width, "")
         else:
             text.append("GPU memory ", style="bold")
-            text.append(gpu_reason, style="dim")
+            text.append("not reported: " + gpu_reason, style="dim")
         self.query_one("#memory-bars", Static).update(text)
         self.query_one("#rss-trend", Sparkline).data = [] if rss is None else rss.y[-120:].tolist()
 
@@ -150,9 +157,3 @@ class MemoryPanel(Vertical):
         text.append(f" {fmt_bytes(value)}")
         if total:
             text.append(f" of {fmt_bytes(total)}", style="dim")
-
-
-def rss_peak(snapshot: dict[str, Any] | None) -> float | None:
-    """Highest worker RSS in the snapshot (for the progress line)."""
-    rss = find_series(snapshot, "rss_bytes")
-    return None if rss is None else float(np.max(rss.y))

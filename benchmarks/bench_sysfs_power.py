@@ -1,0 +1,81 @@
+"""Can the sampler read Jetson power at the paper's 1 kHz, and what does it cost? (TX2 tree under a temp dir)
+
+Builds the TX2 sysfs layout with tests.fixtures.boards.make_tx2_tree, samples TegraPowerSource with the Sampler for
+N seconds and prints achieved samples/s, the sampler thread's CPU use in % of one core, and the cost of one read.
+Targets: >= 1000 samples/s at <= 2% of one core. The tree's files live on tmpfs/disk, not behind an I2C bus, so on
+a board each read also pays the INA3221 driver's bus transaction; this measures our side of the cost.
+
+    python benchmarks/bench_sysfs_power.py [seconds] [rate_hz]
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.telemetry.jetson_sysfs import TegraPowerSource  # noqa: E402
+from core.telemetry.sampler import Sampler  # noqa: E402
+from tests.fixtures.boards import make_tx2_tree  # noqa: E402
+
+
+def thread_cpu_s(native_id: int | None) -> float:
+    for thread in psutil.Process().threads():
+        if thread.id == native_id:
+            return thread.user_time + thread.system_time
+    return 0.0
+
+
+def per_read_us(source: TegraPowerSource, n: int = 20_000) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        source.read()
+    return (time.perf_counter() - start) / n * 1e6
+
+
+def main(seconds: float = 5.0, rate_hz: float = 1000.0) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        make_tx2_tree(tmp)
+        probe_source = TegraPowerSource(root=tmp)
+        probe = probe_source.probe()
+        print(f"probe: {probe.reason}")
+        print(
+            f"one read, back to back: {per_read_us(probe_source):.1f} us ({len(probe_source.read())} readings)"
+        )
+        probe_source.close()
+
+        sampler = Sampler([TegraPowerSource(root=tmp)], rates_hz={"tegra-power": rate_hz})
+        process_cpu0 = time.process_time()
+        sampler.start()
+        time.sleep(0.2)  # let the thread start before reading its CPU counter
+        native_id = sampler.thread_ids()["tegra-power"]
+        cpu0, wall0 = thread_cpu_s(native_id), time.monotonic()
+        time.sleep(seconds)
+        cpu1, wall1 = thread_cpu_s(native_id), time.monotonic()
+        sampler.stop()
+        process_cpu = time.process_time() - process_cpu0
+
+        series = sampler.snapshot()["tegra-power"]
+        t = series.t[(series.t >= wall0) & (series.t <= wall1)]
+        gaps_ms = (t[1:] - t[:-1]) * 1000.0
+        print(f"target {rate_hz:.0f} Hz for {seconds:.1f} s")
+        print(
+            f"achieved: {len(t) / (wall1 - wall0):.1f} samples/s (buffer-wide {sampler.achieved_rate_hz('tegra-power'):.1f})"
+        )
+        print(
+            f"interval ms: median {float(sorted(gaps_ms)[len(gaps_ms) // 2]):.3f}, max {float(gaps_ms.max()):.3f}"
+        )
+        print(f"sampler thread CPU: {100.0 * (cpu1 - cpu0) / (wall1 - wall0):.2f}% of one core")
+        print(
+            f"whole process CPU (incl. main thread, start/stop): {100.0 * process_cpu / (seconds + 0.2):.2f}%"
+        )
+        print(f"errors: {sampler.errors or 'none'}")
+
+
+if __name__ == "__main__":
+    main(*(float(a) for a in sys.argv[1:3]))
