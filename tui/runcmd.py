@@ -124,10 +124,6 @@ def print_summary(result: dict[str, Any]) -> None:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):
             out.print(f"[yellow]{run['variant']}: latency did not converge: {lat.get('reason')}[/]")
-        for reason_block in ("energy",):
-            block = run.get(reason_block) or {}
-            if block.get("reason") and run is runs[-1]:
-                out.print(f"[dim]{reason_block}: null because {block['reason']}[/]")
     for err in result.get("errors") or []:
         out.print(f"[red]{err}[/]")
     out.print(f"status: {result['status']}")

@@ -149,7 +149,7 @@ def power_summary(
     above_j = energy_above_idle_j(t, p, windows, idle_w, max_gap_s)
     summary = {
         **empty,
-        "mean_w": energy_j / duration_s if energy_j is not None and duration_s > 0 else None,
+        "mean_w": float(energy_j / duration_s) if energy_j is not None and duration_s > 0 else None,
         "peak_w": float(np.max(p[inside])) / 1000.0 if inside.any() else None,
         "energy_j_per_inference": above_j / n_inferences
         if above_j is not None and n_inferences > 0

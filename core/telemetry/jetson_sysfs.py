@@ -17,7 +17,8 @@ somewhat low. Carrier-board monitors (TX2 devkit 0-0042/0-0043) are read as rail
 Not verified on a real board (built from NVIDIA's L4T docs, jetson-stats and forum listings): the exact hwmon numbers,
 the "sum of shunts" label text, whether every board's files are world-readable, and how long one read takes there:
 each read of an INA3221 file is an I2C transaction in the driver, so 1 kHz over many rails may be bounded by the bus,
-not by this code; use `total_only=True` to read just the input rail when that matters.
+not by this code; use `total_only=True` to read just the input rail when that matters (boards without an
+input rail still need every rail for the sum).
 """
 
 from __future__ import annotations
@@ -143,7 +144,9 @@ class TegraPowerSource:
     name = "tegra-power"
     default_rate_hz = 1000.0
 
-    def __init__(self, root: str = "/sys", *, with_voltage_current: bool = False, total_only: bool = False) -> None:
+    def __init__(
+        self, root: str = "/sys", *, with_voltage_current: bool = False, total_only: bool = False
+    ) -> None:
         self.root = str(root)
         self.with_voltage_current = with_voltage_current
         self.total_only = total_only
@@ -155,7 +158,9 @@ class TegraPowerSource:
     def _discover(self) -> None:
         rails = discover_rails(self.root)
         self.total_rail = pick_total_rail([rail.key for rail in rails])
-        self._hot = [r for r in rails if r.key == self.total_rail] if self.total_only and self.total_rail else rails
+        self._hot = (
+            [r for r in rails if r.key == self.total_rail] if self.total_only and self.total_rail else rails
+        )
         try:
             for rail in self._hot:
                 if rail.power_path is not None:
@@ -166,7 +171,9 @@ class TegraPowerSource:
         except OSError as exc:
             self._close_fds(rails)
             self._hot = []
-            self._open_error = f"cannot open {exc.filename}: {exc.strerror}; run as root or make the INA3221 files readable"
+            self._open_error = (
+                f"cannot open {exc.filename}: {exc.strerror}; run as root or make the INA3221 files readable"
+            )
         self._rails = rails
 
     def probe(self) -> Probe:
@@ -183,24 +190,27 @@ class TegraPowerSource:
         if self._open_error:
             return Probe(False, self._open_error)
         for rail in self._hot:
-            paths = [rail.power_path or rail.voltage_path] + ([rail.current_path] if rail.power_path is None else [])
+            paths = [rail.power_path or rail.voltage_path] + (
+                [rail.current_path] if rail.power_path is None else []
+            )
             if not rail.gone and not all(os.path.exists(p) for p in paths):
                 rail.gone = f"{paths[0]} no longer exists"
+        total = (
+            f"input rail {self.total_rail}"
+            if self.total_rail
+            else f"sum of {len(self._rails)} rails (no single input rail on this board; misses losses no monitor sees)"
+        )
+        gone = {rail.key: rail.gone for rail in self._hot if rail.gone}
         details = {
             "devices": self._devices(),
             "total_rail": self.total_rail,
-            "total": (
-                f"input rail {self.total_rail}"
-                if self.total_rail
-                else f"sum of {len(self._rails)} rails (no single input rail on this board; misses losses no monitor sees)"
-            ),
-            "vanished": {rail.key: rail.gone for rail in self._hot if rail.gone},
+            "total": total,
+            "vanished": gone,
         }
-        gone = details["vanished"]
         total_gone = [key for key in gone if self.total_rail is None or key == self.total_rail]
         if total_gone:
             return Probe(False, f"rail {total_gone[0]} vanished mid-run ({gone[total_gone[0]]})", details)
-        reason = f"{len(self._rails)} INA3221 rails; power_mw = {details['total']}"
+        reason = f"{len(self._rails)} INA3221 rails; power_mw = {total}"
         if gone:
             reason += f"; vanished: {', '.join(gone)}"
         return Probe(True, reason, details)
@@ -303,6 +313,7 @@ class TegraGpuSource:
         self.freq_path: str | None = None
         self._fds: dict[str, int] | None = None
         self._gone: dict[str, str] = {}
+        self._open_error = ""
 
     def _discover(self) -> None:
         devfreq = _gpu_devfreq(self.root)
@@ -321,7 +332,7 @@ class TegraGpuSource:
                 try:
                     self._fds[key] = os.open(path, os.O_RDONLY)
                 except OSError as exc:
-                    self._gone[key] = f"cannot open {path}: {exc.strerror}"
+                    self._open_error = self._open_error or f"cannot open {path}: {exc.strerror}; run as root"
 
     def probe(self) -> Probe:
         """Whether GPU load can be read, from which file, and whether it vanished mid-run."""
@@ -334,6 +345,9 @@ class TegraGpuSource:
                 f"{os.path.join(self.root, 'devices', 'platform', 'gpu.0')}, no {'/'.join(_GPU_NAMES)} devfreq "
                 f"under {os.path.join(self.root, 'class', 'devfreq')}",
             )
+        assert self._fds is not None
+        if "gpu_load_pct" not in self._fds and "gpu_load_pct" not in self._gone:
+            return Probe(False, self._open_error)
         for key, path in (("gpu_load_pct", self.load_path), ("gpu_freq_hz", self.freq_path)):
             if path is not None and key not in self._gone and not os.path.exists(path):
                 self._gone[key] = f"{path} no longer exists"
@@ -349,6 +363,8 @@ class TegraGpuSource:
         assert self._fds is not None
         out: dict[str, float | None] = {"gpu_load_pct": None, "gpu_freq_hz": None}
         for key, fd in list(self._fds.items()):
+            if key in self._gone:
+                continue
             try:
                 value = int(os.pread(fd, 32, 0))
             except OSError as exc:
@@ -366,3 +382,5 @@ class TegraGpuSource:
         for fd in (self._fds or {}).values():
             os.close(fd)
         self._fds = None
+        self._gone = {}
+        self._open_error = ""

@@ -15,7 +15,8 @@ from typing import Any
 from core.telemetry.base import Probe
 from core.telemetry.jetson_sysfs import rail_key
 
-JTOP_SOCKET = "/run/jtop.sock"  # fixed by jetson-stats (jtop.service.JTOP_PIPE); its client connects only there
+# Fixed by jetson-stats (jtop.service.JTOP_PIPE): its client connects only there.
+JTOP_SOCKET = "/run/jtop.sock"
 _BASE_KEYS = (
     "power_mw",
     "gpu_load_pct",
@@ -31,13 +32,15 @@ def _number(value: Any, scale: float = 1.0) -> float | None:
     return float(value) * scale if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def map_jtop_stats(power: Mapping[str, Any], gpu: Mapping[str, Any], memory: Mapping[str, Any]) -> dict[str, float | None]:
+def map_jtop_stats(
+    power: Mapping[str, Any], gpu: Mapping[str, Any], memory: Mapping[str, Any]
+) -> dict[str, float | None]:
     """Our readings from jtop's `jetson.power`, `jetson.gpu` and `jetson.memory` (jetson-stats 4.x to 7.x shapes).
 
     jtop removes the input rail (VDD_IN, POM_5V_IN) from `power["rail"]` and puts it in `power["tot"]` with its
-    name; without one, `tot` is its sum of rails, None here when a rail is offline (jtop silently drops a rail it
-    cannot read from that sum, which this cannot see). Memory is in kB; `RAM["shared"]` is what the GPU holds of the RAM
-    it shares with the CPU (NvMap), so the GPU's memory total is the RAM total.
+    name; without one, `tot` is its sum of rails, None here when a rail is offline (a rail jtop cannot read at
+    all it drops from that sum silently, which this cannot see). Memory is in kB; `RAM["shared"]` is what the GPU
+    holds of the RAM it shares with the CPU (NvMap), so the GPU's memory total is the RAM total.
     """
     out: dict[str, float | None] = dict.fromkeys(_BASE_KEYS)
     total = power.get("tot") or {}
@@ -91,7 +94,9 @@ class JtopSource:
             "rails": sorted((self._jetson.power or {}).get("rail", {})),
             "total_rail": ((self._jetson.power or {}).get("tot") or {}).get("name"),
         }
-        return Probe(True, f"jtop.service at {JTOP_SOCKET}, updating every {self._jetson.interval} s", details)
+        return Probe(
+            True, f"jtop.service at {JTOP_SOCKET}, updating every {self._jetson.interval} s", details
+        )
 
     def _connect(self) -> None:
         try:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -75,9 +76,8 @@ class RingBuffer:
         keys = tuple(readings)
         row = [math.nan if v is None else float(v) for v in readings.values()]
         with self._lock:
-            if (
-                keys != self._order
-            ):  # the fast path is a source giving the same keys in the same order every read
+            # The fast path: a source gives the same keys in the same order on every read.
+            if keys != self._order:
                 row = self._align(keys, row)
             if self._written == len(self._t) and len(self._t) < self.capacity_rows:
                 self._grow()
@@ -154,17 +154,17 @@ class RingBuffer:
             return slice(lo, hi)
         return (np.arange(lo, hi) + head) % self.capacity_rows
 
-    def _search(self, t: float, side: str) -> int:
+    def _search(self, t: float, side: Literal["left", "right"]) -> int:
         """Logical index where `t` would go; timestamps are sorted in logical (oldest-first) order."""
         head = self._head()
         n = len(self)
         if head == 0:
-            return int(np.searchsorted(self._t[:n], t, side=side))  # type: ignore[call-overload]
+            return int(np.searchsorted(self._t[:n], t, side=side))
         older = self._t[head:]
-        i = int(np.searchsorted(older, t, side=side))  # type: ignore[call-overload]
+        i = int(np.searchsorted(older, t, side=side))
         if i < len(older):
             return i
-        return len(older) + int(np.searchsorted(self._t[:head], t, side=side))  # type: ignore[call-overload]
+        return len(older) + int(np.searchsorted(self._t[:head], t, side=side))
 
 
 class Sampler:

@@ -1,7 +1,7 @@
 """NVIDIA's `tegrastats` as a telemetry source: one parser for the TX2, Nano, Xavier and Orin line formats.
 
-tegrastats is the fallback where sysfs cannot be read (no permission, an unknown layout): it runs on every JetPack,
-but prints at most every few tens of milliseconds, so it cannot give the paper's 1 kHz power sampling.
+tegrastats is the fallback where sysfs cannot be read (no permission, an unknown layout): it ships with every
+JetPack, but it is a separate process printing a text line per interval (100 ms here), far from the paper's 1 kHz.
 
 Formats handled (one line per interval, optionally prefixed by a date on JetPack 5 and later):
 `RAM 2361/7846MB (lfb 1x4MB)`, `CPU [2%@345,off,...]` (or the older `CPU [2%,off]@345`), `GR3D_FREQ 12%@1300`,
@@ -94,14 +94,17 @@ class TegrastatsSource:
             text=True,
             bufsize=1,
         )
-        self._thread = threading.Thread(target=self._pump, args=(self._proc,), name="tegrastats-reader", daemon=True)
+        self._thread = threading.Thread(
+            target=self._pump, args=(self._proc,), name="tegrastats-reader", daemon=True
+        )
         self._thread.start()
 
     def _pump(self, proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
             if "RAM " in line:
-                self._latest = parse_tegrastats_line(line)  # one reference swap: readers never see a partial dict
+                # One reference swap: a reader never sees a half-built dict.
+                self._latest = parse_tegrastats_line(line)
                 self._first_line.set()
             elif line.strip():
                 self._last_other_line = line.strip()
@@ -124,7 +127,12 @@ class TegrastatsSource:
         if not self._first_line.is_set():
             return Probe(True, f"{path} started but printed no line yet", {"binary": path})
         rails = sorted(key[5:-9] for key in self._latest if key.startswith("rail_"))
-        details = {"binary": path, "interval_ms": self.interval_ms, "rails": rails, "total_rail": pick_total_rail(rails)}
+        details = {
+            "binary": path,
+            "interval_ms": self.interval_ms,
+            "rails": rails,
+            "total_rail": pick_total_rail(rails),
+        }
         return Probe(True, f"{path} every {self.interval_ms} ms", details)
 
     def read(self) -> dict[str, float | None]:
@@ -136,7 +144,7 @@ class TegrastatsSource:
         return dict(self._latest)
 
     def close(self) -> None:
-        """Stops tegrastats and its reader thread."""
+        """Stops tegrastats and its reader thread; a later probe or read starts it afresh."""
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.terminate()
@@ -150,3 +158,5 @@ class TegrastatsSource:
             self._thread = None
         if proc is not None and proc.stdout is not None:
             proc.stdout.close()
+        self._latest = dict.fromkeys(_BASE_KEYS)
+        self._first_line.clear()

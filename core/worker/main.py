@@ -18,6 +18,9 @@ from core.spec import RunSpec, SpecError
 from core.worker.protocol import Emitter
 
 Emit = Callable[..., None]
+# Warm-up runs at least this long too: the first calls of a fresh tf.function and oneDNN primitive caches are
+# slow for longer than a fixed handful of iterations, and would otherwise inflate the first variant's mean.
+WARMUP_MIN_S = 1.0
 
 
 def _rss_bytes() -> int:
@@ -123,8 +126,11 @@ def run_variant(spec: RunSpec, emit: Emit, phase_event: Callable[[str], None]) -
         infer(x).numpy()  # .numpy() waits for the result, so the wall clock covers the whole inference
 
     phase_event("warmup")
-    for _ in range(opts.warmup_iters):
+    warm_until = time.perf_counter() + WARMUP_MIN_S
+    done = 0
+    while done < opts.warmup_iters or (opts.warmup_iters and time.perf_counter() < warm_until):
         run_once()
+        done += 1
 
     phase_event("timing")
 

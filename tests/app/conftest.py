@@ -72,3 +72,19 @@ def fast_options() -> RunOptions:
 @pytest.fixture
 def result_q8() -> dict[str, Any]:
     return load_result(RESULT_Q8)
+
+
+def plain(widget: Any, width: int = 200) -> str:
+    """What a Static shows, as plain text (works for Text, Table and Group content)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+@pytest.fixture
+def text_of() -> Callable[..., str]:
+    return plain

@@ -136,6 +136,19 @@ def test_orin_nx_total_is_vdd_in(tmp_path: Path, jetpack: int) -> None:
     source.close()
 
 
+def test_two_monitors_with_one_label_stay_two_rails(tmp_path: Path) -> None:
+    root = make_xavier_tree(tmp_path, module="nx")
+    device = (root / "bus/i2c/drivers/ina3221/7-0040").resolve()
+    shutil.copytree(device, device.parent / "7-0041", symlinks=True)
+    (root / "bus/i2c/drivers/ina3221/7-0041").symlink_to(device.parent / "7-0041")
+    source = TegraPowerSource(str(root))
+    reading = source.read()
+    assert reading["rail_VDD_IN_power_mw"] == pytest.approx(3962.64)
+    assert reading["rail_VDD_IN_7_0041_power_mw"] == pytest.approx(3962.64)
+    assert source.total_rail == "VDD_IN"
+    source.close()
+
+
 def test_labels_marked_nc_or_sum_are_not_rails_but_names_containing_nc_letters_are() -> None:
     assert is_unconnected("NC") and is_unconnected("sum of shunts") and is_unconnected("VDD_NC")
     assert not is_unconnected("VDD_SYNC") and not is_unconnected("VIN_SYS_5V0")
@@ -221,7 +234,9 @@ def test_vanished_monitor_reads_none_and_probe_says_so(tmp_path: Path, sysfs_pre
     source.close()
 
 
-def test_vanished_input_rail_makes_power_none_and_probe_unavailable(tmp_path: Path, sysfs_pread: list[int]) -> None:
+def test_vanished_input_rail_makes_power_none_and_probe_unavailable(
+    tmp_path: Path, sysfs_pread: list[int]
+) -> None:
     root = make_tx2_tree(tmp_path)
     source = TegraPowerSource(str(root))
     source.read()
@@ -233,7 +248,9 @@ def test_vanished_input_rail_makes_power_none_and_probe_unavailable(tmp_path: Pa
     source.close()
 
 
-def test_summed_total_is_none_when_any_rail_vanishes_not_a_partial_sum(tmp_path: Path, sysfs_pread: list[int]) -> None:
+def test_summed_total_is_none_when_any_rail_vanishes_not_a_partial_sum(
+    tmp_path: Path, sysfs_pread: list[int]
+) -> None:
     root = make_xavier_tree(tmp_path)
     source = TegraPowerSource(str(root))
     source.read()
@@ -251,7 +268,9 @@ def test_removed_file_found_by_probe_before_any_failed_read(tmp_path: Path) -> N
     source = TegraPowerSource(str(root))
     source.read()
     (iio(root, "6-0040") / "in_power1_input").unlink()
-    assert source.probe().details["vanished"] == {"POM_5V_GPU": f"{iio(root, '6-0040')}/in_power1_input no longer exists"}
+    assert source.probe().details["vanished"] == {
+        "POM_5V_GPU": f"{iio(root, '6-0040')}/in_power1_input no longer exists"
+    }
     assert source.read()["rail_POM_5V_GPU_power_mw"] is None
     source.close()
 
@@ -316,4 +335,15 @@ def test_vanished_gpu_load_reads_none_and_probe_says_so(tmp_path: Path, sysfs_pr
     assert source.read() == {"gpu_load_pct": None, "gpu_freq_hz": 1300500000.0}
     probe = source.probe()
     assert not probe.available and "vanished" in probe.reason
+    source.close()
+
+
+def test_gpu_load_file_removed_is_found_by_probe_and_then_reads_none(tmp_path: Path) -> None:
+    root = make_xavier_tree(tmp_path)
+    source = TegraGpuSource(str(root))
+    source.read()
+    (root / "devices/platform/17000000.gv11b/load").unlink()
+    probe = source.probe()
+    assert probe.reason == f"GPU load vanished mid-run ({root}/devices/platform/gpu.0/load no longer exists)"
+    assert source.read()["gpu_load_pct"] is None
     source.close()

@@ -19,10 +19,38 @@ from core.telemetry.jtop_source import JtopSource, map_jtop_stats
 
 ORIN_NX_POWER = {
     "rail": {
-        "VDD_CPU_GPU_CV": {"online": True, "type": "INA3221", "volt": 5024, "curr": 96, "warn": 32760, "crit": 32760, "power": 482, "avg": 480},
-        "VDD_SOC": {"online": True, "type": "INA3221", "volt": 5024, "curr": 289, "warn": 32760, "crit": 32760, "power": 1451, "avg": 1440},
+        "VDD_CPU_GPU_CV": {
+            "online": True,
+            "type": "INA3221",
+            "volt": 5024,
+            "curr": 96,
+            "warn": 32760,
+            "crit": 32760,
+            "power": 482,
+            "avg": 480,
+        },
+        "VDD_SOC": {
+            "online": True,
+            "type": "INA3221",
+            "volt": 5024,
+            "curr": 289,
+            "warn": 32760,
+            "crit": 32760,
+            "power": 1451,
+            "avg": 1440,
+        },
     },
-    "tot": {"online": True, "type": "INA3221", "volt": 5024, "curr": 988, "warn": 32760, "crit": 32760, "power": 4963, "avg": 4950, "name": "VDD_IN"},
+    "tot": {
+        "online": True,
+        "type": "INA3221",
+        "volt": 5024,
+        "curr": 988,
+        "warn": 32760,
+        "crit": 32760,
+        "power": 4963,
+        "avg": 4950,
+        "name": "VDD_IN",
+    },
 }
 XAVIER_AGX_POWER = {
     "rail": {
@@ -41,7 +69,15 @@ ORIN_GPU = {
     }
 }
 ORIN_MEMORY = {
-    "RAM": {"tot": 15755404, "used": 3012345, "free": 11000000, "buffers": 80000, "cached": 1500000, "shared": 123456, "lfb": 2456},
+    "RAM": {
+        "tot": 15755404,
+        "used": 3012345,
+        "free": 11000000,
+        "buffers": 80000,
+        "cached": 1500000,
+        "shared": 123456,
+        "lfb": 2456,
+    },
     "SWAP": {"tot": 7877700, "used": 0, "cached": 0, "table": {}},
     "EMC": {"online": True, "val": 3, "cur": 2133000, "max": 3199000, "min": 204000},
 }
@@ -56,7 +92,10 @@ def test_input_rail_is_the_total_and_still_a_rail() -> None:
 
 
 def test_summed_total_has_no_rail_of_its_own_and_is_none_with_a_rail_offline() -> None:
-    all_online = {"rail": {k: v for k, v in XAVIER_AGX_POWER["rail"].items() if v["online"]}, "tot": XAVIER_AGX_POWER["tot"]}
+    all_online = {
+        "rail": {k: v for k, v in XAVIER_AGX_POWER["rail"].items() if v["online"]},
+        "tot": XAVIER_AGX_POWER["tot"],
+    }
     assert map_jtop_stats(all_online, ORIN_GPU, ORIN_MEMORY)["power_mw"] == 953.0
     reading = map_jtop_stats(XAVIER_AGX_POWER, ORIN_GPU, ORIN_MEMORY)
     assert reading["power_mw"] is None  # a sum missing an offline rail would read low
@@ -115,7 +154,9 @@ def test_stale_socket_without_a_service_is_reported(tmp_path: Path, monkeypatch:
     import jtop.service
 
     stale = tmp_path / "jtop.sock"
-    with socket.socket(socket.AF_UNIX) as server:  # bound, never listening: what a stopped service leaves behind
+    with socket.socket(
+        socket.AF_UNIX
+    ) as server:  # bound, never listening: what a stopped service leaves behind
         server.bind(str(stale))
     monkeypatch.setattr(jtop_source, "JTOP_SOCKET", str(stale))
     monkeypatch.setattr(jtop.service, "JTOP_PIPE", str(stale))
@@ -157,7 +198,9 @@ class FakeJtop:
         pass
 
 
-def test_source_reads_through_the_client_and_survives_losing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_reads_through_the_client_and_survives_losing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import jtop
 
     (tmp_path / "jtop.sock").touch()
@@ -167,7 +210,11 @@ def test_source_reads_through_the_client_and_survives_losing_it(tmp_path: Path, 
     source = JtopSource()
     probe = source.probe()
     assert probe.available, probe.reason
-    assert probe.details == {"service_interval_s": 0.1, "rails": ["VDD_CPU_GPU_CV", "VDD_SOC"], "total_rail": "VDD_IN"}
+    assert probe.details == {
+        "service_interval_s": 0.1,
+        "rails": ["VDD_CPU_GPU_CV", "VDD_SOC"],
+        "total_rail": "VDD_IN",
+    }
     assert source.read()["power_mw"] == 4963.0
     FakeJtop.lost = True
     assert source.read()["power_mw"] is None

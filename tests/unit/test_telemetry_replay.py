@@ -120,3 +120,24 @@ def test_replay_feeds_a_live_sampler(tmp_path):
     s = sampler.snapshot()["tegra-power"]
     assert len(s) >= 10
     assert np.all(s.values["power_mw"] == 5000.0)
+
+
+def test_shipped_demo_trace_plays_and_shows_the_bursts():
+    from core.paths import asset
+    from core.telemetry.energy import idle_power_w, power_summary
+
+    path = asset("traces", "tx2-synthetic.jsonl.gz")
+    trace = load_trace(path)
+    assert trace.header["note"].startswith("synthetic:")
+    assert set(trace.t) == {"tegra-power", "tegra-gpu", "host"}
+    for name in trace.t:
+        assert ReplaySource(path, name).probe().available
+    t = trace.t["tegra-power"]
+    power_mw = np.array([row["power_mw"] for row in trace.readings["tegra-power"]], dtype=float)
+    t0 = t[0]
+    idle_w = idle_power_w(t, power_mw, t0, t0 + 2.9)
+    bursts = [(t0 + 3.1, t0 + 4.9), (t0 + 5.6, t0 + 7.4), (t0 + 8.1, t0 + 9.9)]
+    summary = power_summary(t, power_mw, bursts, 100, idle_w, source="tegra-power", rail="VDD_IN")
+    assert 2.5 < idle_w < 3.2  # the TX2 tree's idle VDD_IN, 19.1 V x 148 mA
+    assert summary["mean_w"] > idle_w + 3.0  # the synthetic load adds ~5 W on VDD_IN
+    assert summary["energy_j_per_inference"] > 0

@@ -29,23 +29,85 @@ def line(family: str, index: int) -> str:
 
 def all_lines() -> list[tuple[str, int]]:
     return [
-        (path.stem, index) for path in sorted(FIXTURES.glob("*.txt")) for index in range(len(path.read_text().splitlines()))
+        (path.stem, index)
+        for path in sorted(FIXTURES.glob("*.txt"))
+        for index in range(len(path.read_text().splitlines()))
     ]
 
 
 EXPECTED = {
-    ("tx2", 0): {"power_mw": 3107.0, "rail_VDD_GPU_power_mw": 152.0, "cpu_load_pct": 0.0, "gpu_load_pct": 0.0},
-    ("tx2", 1): {"power_mw": 14025.0, "rail_VDD_DDR_power_mw": 2702.0, "cpu_load_pct": 40.5, "gpu_load_pct": 87.0},
-    ("tx2", 2): {"power_mw": 2371.0, "rail_VDD_SYS_SOC_power_mw": 458.0, "cpu_load_pct": 2.25, "gpu_freq_hz": 114e6},
-    ("nano", 0): {"power_mw": 4520.0, "rail_POM_5V_CPU_power_mw": 1078.0, "cpu_load_pct": 29.25, "gpu_freq_hz": 76e6},
-    ("nano", 1): {"power_mw": 3401.0, "rail_POM_5V_GPU_power_mw": 941.0, "cpu_load_pct": 10.5, "gpu_load_pct": 46.0},
-    ("xavier", 0): {"power_mw": 2774.0, "rail_SYS5V_power_mw": 1532.0, "cpu_load_pct": 0.25, "gpu_freq_hz": 1377e6},
-    ("xavier", 1): {"power_mw": 3317.0, "rail_SOC_power_mw": 1241.0, "cpu_load_pct": 0.375, "gpu_load_pct": 0.0},
-    ("xavier", 2): {"power_mw": 3982.0, "rail_VDD_SOC_power_mw": 1109.0, "cpu_load_pct": 1.25, "gpu_freq_hz": 114e6},
-    ("orin", 0): {"power_mw": 6507.0, "rail_VIN_SYS_5V0_power_mw": 3319.0, "cpu_load_pct": 1 / 12, "gpu_freq_hz": 305e6},
-    ("orin", 1): {"power_mw": 22952.0, "rail_VDD_GPU_SOC_power_mw": 14213.0, "cpu_load_pct": 7.375, "gpu_load_pct": 92.0},
-    ("orin", 2): {"power_mw": 5139.0, "rail_VDD_CPU_GPU_CV_power_mw": 558.0, "cpu_load_pct": 0.875, "gpu_freq_hz": 305e6},
-    ("orin", 3): {"power_mw": 4960.0, "rail_VDD_SOC_power_mw": 1450.0, "cpu_load_pct": 0.25, "gpu_freq_hz": 305e6},
+    ("tx2", 0): {
+        "power_mw": 3107.0,
+        "rail_VDD_GPU_power_mw": 152.0,
+        "cpu_load_pct": 0.0,
+        "gpu_load_pct": 0.0,
+    },
+    ("tx2", 1): {
+        "power_mw": 14025.0,
+        "rail_VDD_DDR_power_mw": 2702.0,
+        "cpu_load_pct": 40.5,
+        "gpu_load_pct": 87.0,
+    },
+    ("tx2", 2): {
+        "power_mw": 2371.0,
+        "rail_VDD_SYS_SOC_power_mw": 458.0,
+        "cpu_load_pct": 2.25,
+        "gpu_freq_hz": 114e6,
+    },
+    ("nano", 0): {
+        "power_mw": 4520.0,
+        "rail_POM_5V_CPU_power_mw": 1078.0,
+        "cpu_load_pct": 29.25,
+        "gpu_freq_hz": 76e6,
+    },
+    ("nano", 1): {
+        "power_mw": 3401.0,
+        "rail_POM_5V_GPU_power_mw": 941.0,
+        "cpu_load_pct": 10.5,
+        "gpu_load_pct": 46.0,
+    },
+    ("xavier", 0): {
+        "power_mw": 2774.0,
+        "rail_SYS5V_power_mw": 1532.0,
+        "cpu_load_pct": 0.25,
+        "gpu_freq_hz": 1377e6,
+    },
+    ("xavier", 1): {
+        "power_mw": 3317.0,
+        "rail_SOC_power_mw": 1241.0,
+        "cpu_load_pct": 0.375,
+        "gpu_load_pct": 0.0,
+    },
+    ("xavier", 2): {
+        "power_mw": 3982.0,
+        "rail_VDD_SOC_power_mw": 1109.0,
+        "cpu_load_pct": 1.25,
+        "gpu_freq_hz": 114e6,
+    },
+    ("orin", 0): {
+        "power_mw": 6507.0,
+        "rail_VIN_SYS_5V0_power_mw": 3319.0,
+        "cpu_load_pct": 1 / 12,
+        "gpu_freq_hz": 305e6,
+    },
+    ("orin", 1): {
+        "power_mw": 22952.0,
+        "rail_VDD_GPU_SOC_power_mw": 14213.0,
+        "cpu_load_pct": 7.375,
+        "gpu_load_pct": 92.0,
+    },
+    ("orin", 2): {
+        "power_mw": 5139.0,
+        "rail_VDD_CPU_GPU_CV_power_mw": 558.0,
+        "cpu_load_pct": 0.875,
+        "gpu_freq_hz": 305e6,
+    },
+    ("orin", 3): {
+        "power_mw": 4960.0,
+        "rail_VDD_SOC_power_mw": 1450.0,
+        "cpu_load_pct": 0.25,
+        "gpu_freq_hz": 305e6,
+    },
 }
 
 
@@ -62,7 +124,13 @@ def test_fixture_line_readings(family: str, index: int) -> None:
 
 @pytest.mark.parametrize(
     ("family", "index", "rail"),
-    [("tx2", 0, "VDD_IN"), ("tx2", 2, "VDD_IN"), ("nano", 0, "POM_5V_IN"), ("xavier", 2, "VDD_IN"), ("orin", 3, "VDD_IN")],
+    [
+        ("tx2", 0, "VDD_IN"),
+        ("tx2", 2, "VDD_IN"),
+        ("nano", 0, "POM_5V_IN"),
+        ("xavier", 2, "VDD_IN"),
+        ("orin", 3, "VDD_IN"),
+    ],
 )
 def test_power_is_the_input_rail_when_the_board_has_one(family: str, index: int, rail: str) -> None:
     reading = parse_tegrastats_line(line(family, index))
@@ -181,7 +249,9 @@ def test_source_keeps_the_latest_line_and_close_stops_the_binary(tmp_path: Path)
 
 def test_binary_that_exits_is_reported_with_its_last_words(tmp_path: Path) -> None:
     script = tmp_path / "tegrastats"
-    script.write_text(f"#!{sys.executable}\nprint('Error: must be run as root', flush=True)\nraise SystemExit(1)\n")
+    script.write_text(
+        f"#!{sys.executable}\nprint('Error: must be run as root', flush=True)\nraise SystemExit(1)\n"
+    )
     script.chmod(0o755)
     source = TegrastatsSource(str(script))
     probe = source.probe()

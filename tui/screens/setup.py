@@ -91,7 +91,7 @@ def sensor_lines(statuses: list[Any] | None) -> Text:
             text.append("\n")
         ok = bool(status.available)
         text.append("✓ " if ok else "✗ ", style="green" if ok else "red")
-        text.append(f"{status.name:<11}", style="bold" if ok else "dim bold")
+        text.append(f"{status.name:<12}", style="bold" if ok else "dim bold")
         text.append(str(status.reason), style="" if ok else "dim")
     return text
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -79,8 +80,6 @@ class ComparisonView(Static):
     """
 
     def show(self, comparison: dict[str, Any], base_label: str | None = None, comp_label: str | None = None) -> None:
-        from rich.console import Group
-
         parts: list[Any] = [comparison_table(comparison, base_label, comp_label), Text(""), verdict_lines(comparison)]
         missing = missing_metrics(comparison)
         if missing:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -48,7 +49,8 @@ class OpsPanel(Static):
         ops = ops_by_variant[current]
         others = {v: shares(o.get("by_class")) for v, o in ops_by_variant.items() if v != current}
         mine = shares(ops.get("by_class"))
-        width = max(4, self.size.width - 30)
+        other = next(iter(others.values()), None)
+        width = max(4, self.size.width - 26)
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)
@@ -56,23 +58,21 @@ class OpsPanel(Static):
         table.add_column(justify="right", no_wrap=True, style="dim")
         for cls, label in OP_CLASS_LABELS.items():
             share = mine.get(cls, 0.0)
-            other = next(iter(others.values()), {}).get(cls) if others else None
-            bar = "█" * round(share * width)
+            if not share and not (other or {}).get(cls):
+                continue  # classes this model never uses would push the used ones out of a small panel
             table.add_row(
-                Text(f"{cls} {label}", style="bold" if share else "dim"),
-                Text(bar.ljust(width), style="cyan"),
+                Text(f"{cls} {label}", style="bold"),
+                Text(("█" * round(share * width)).ljust(width), style="cyan"),
                 f"{share * 100:.0f}%",
-                "" if other is None else f"{other * 100:.0f}%",
+                "" if other is None else f"{other.get(cls, 0.0) * 100:.0f}%",
             )
         title = Text()
         title.append(f"{current}", style="bold")
         title.append(f"  {ops.get('passes', '?')} pass(es), {fmt_seconds(ops.get('total_s'))} traced", style="dim")
         if others:
-            title.append(f"  right: {next(iter(others))}", style="dim")
+            title.append(f"  (dim: {next(iter(others))})", style="dim")
         top = sorted((ops.get("by_type") or {}).items(), key=lambda kv: kv[1], reverse=True)[:TOP_TYPES]
-        tops = Text("top: ", style="dim")
+        tops = Text("top: ", style="dim", no_wrap=True, overflow="ellipsis")
         for i, (op, seconds) in enumerate(top):
             tops.append(("  " if i else "") + f"{op} {fmt_seconds(seconds)}")
-        from rich.console import Group
-
-        self.update(Group(title, table, tops))
+        self.update(Group(title, tops, table))

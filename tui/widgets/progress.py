@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from statistics import mean
 from typing import Any
 
 from rich.text import Text
@@ -53,6 +54,7 @@ def numbers_line(variant: Any | None) -> Text:
     p = variant.progress
     ci = p.get("ci95_halfwidth_pct")
     target = p.get("target_pct")
+    text.append(f"{variant.name}: ", style="dim")
     text.append(f"iter {p.get('iter', 0)}", style="bold")
     text.append(f"  {p.get('elapsed_s', 0.0):.1f} s  mean {fmt_seconds(p.get('mean_s'))}  ")
     if ci is None:
@@ -75,7 +77,7 @@ class ProgressPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="phase-line")
         yield Static(id="numbers-line")
-        yield Sparkline([], id="ci-trend")
+        yield Sparkline([], id="ci-trend", summary_function=mean)
 
     def on_mount(self) -> None:
         self.border_title = "Progress"
