@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -38,43 +39,33 @@ def per_read_us(source: TegraPowerSource, n: int = 20_000) -> float:
     return (time.perf_counter() - start) / n * 1e6
 
 
+def sample(root: str, seconds: float, rate_hz: float, **source_kwargs: bool) -> None:
+    source = TegraPowerSource(root=root, **source_kwargs)
+    print(f"-- TegraPowerSource({', '.join(f'{k}={v}' for k, v in source_kwargs.items())}): "
+          f"one read back to back {per_read_us(source):.1f} us, {len(source.read())} readings")  # fmt: skip
+    sampler = Sampler([source], rates_hz={"tegra-power": rate_hz})
+    sampler.start()
+    time.sleep(0.2)  # let the thread start before reading its CPU counter
+    native_id = sampler.thread_ids()["tegra-power"]
+    cpu0, wall0 = thread_cpu_s(native_id), time.monotonic()
+    time.sleep(seconds)
+    cpu1, wall1 = thread_cpu_s(native_id), time.monotonic()
+    sampler.stop()
+    series = sampler.snapshot()["tegra-power"]
+    t = series.t[(series.t >= wall0) & (series.t <= wall1)]
+    gaps_ms = np.diff(t) * 1000.0
+    print(f"   achieved {len(t) / (wall1 - wall0):.1f} samples/s at a {rate_hz:.0f} Hz target over {seconds:.1f} s; "
+          f"interval median {np.median(gaps_ms):.3f} ms, p99 {np.percentile(gaps_ms, 99):.3f} ms, max {gaps_ms.max():.3f} ms")  # fmt: skip
+    print(f"   sampler thread CPU {100.0 * (cpu1 - cpu0) / (wall1 - wall0):.2f}% of one core; "
+          f"buffer {sampler.buffer_bytes() / 2**20:.1f} MiB; errors: {sampler.errors or 'none'}")  # fmt: skip
+
+
 def main(seconds: float = 5.0, rate_hz: float = 1000.0) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         make_tx2_tree(tmp)
-        probe_source = TegraPowerSource(root=tmp)
-        probe = probe_source.probe()
-        print(f"probe: {probe.reason}")
-        print(
-            f"one read, back to back: {per_read_us(probe_source):.1f} us ({len(probe_source.read())} readings)"
-        )
-        probe_source.close()
-
-        sampler = Sampler([TegraPowerSource(root=tmp)], rates_hz={"tegra-power": rate_hz})
-        process_cpu0 = time.process_time()
-        sampler.start()
-        time.sleep(0.2)  # let the thread start before reading its CPU counter
-        native_id = sampler.thread_ids()["tegra-power"]
-        cpu0, wall0 = thread_cpu_s(native_id), time.monotonic()
-        time.sleep(seconds)
-        cpu1, wall1 = thread_cpu_s(native_id), time.monotonic()
-        sampler.stop()
-        process_cpu = time.process_time() - process_cpu0
-
-        series = sampler.snapshot()["tegra-power"]
-        t = series.t[(series.t >= wall0) & (series.t <= wall1)]
-        gaps_ms = (t[1:] - t[:-1]) * 1000.0
-        print(f"target {rate_hz:.0f} Hz for {seconds:.1f} s")
-        print(
-            f"achieved: {len(t) / (wall1 - wall0):.1f} samples/s (buffer-wide {sampler.achieved_rate_hz('tegra-power'):.1f})"
-        )
-        print(
-            f"interval ms: median {float(sorted(gaps_ms)[len(gaps_ms) // 2]):.3f}, max {float(gaps_ms.max()):.3f}"
-        )
-        print(f"sampler thread CPU: {100.0 * (cpu1 - cpu0) / (wall1 - wall0):.2f}% of one core")
-        print(
-            f"whole process CPU (incl. main thread, start/stop): {100.0 * process_cpu / (seconds + 0.2):.2f}%"
-        )
-        print(f"errors: {sampler.errors or 'none'}")
+        print(f"probe: {TegraPowerSource(root=tmp).probe().reason}")
+        sample(tmp, seconds, rate_hz)
+        sample(tmp, seconds, rate_hz, total_only=True)
 
 
 if __name__ == "__main__":

@@ -128,6 +128,8 @@ def select_sources(statuses: Sequence[SourceStatus], only: Sequence[str] | None 
         picked_names = list(dict.fromkeys(only))
         for name in picked_names:
             status = by_name.get(name)
+            if status is None or not status.available:
+                _close_unpicked(statuses, [])
             if status is None:
                 raise SensorSelectionError(f"unknown sensor {name!r}; known: {', '.join(DEFAULT_ORDER)}")
             if not status.available:
@@ -140,9 +142,9 @@ def select_sources(statuses: Sequence[SourceStatus], only: Sequence[str] | None 
             name = next((n for n in preference if n in by_name and by_name[n].available), None)
             if name is not None and name not in picked_names:
                 picked_names.append(name)
-    picked = [by_name[name].source for name in picked_names if by_name[name].source is not None]
-    _close_unpicked(statuses, picked)  # type: ignore[arg-type]
-    return picked  # type: ignore[return-value]
+    picked: list[Source] = [s for s in (by_name[name].source for name in picked_names) if s is not None]
+    _close_unpicked(statuses, picked)
+    return picked
 
 
 def power_source_name(sources: Sequence[Source]) -> str | None:

@@ -3,6 +3,7 @@
 Trace format (version 1), one JSON object per line, gzip when the name ends in .gz:
   {"format": "tocompress-telemetry", "version": 1, "t0": <monotonic>, "note": ..., "sources": {name: probe}}
   {"t": <monotonic>, "source": <name>, "readings": {key: value | null}}
+  {"t": <monotonic>, "event": {...}}       a worker event (inference windows etc.), so energy can be recomputed
 """
 
 from __future__ import annotations
@@ -58,9 +59,15 @@ class Recorder:
         self._file.write(json.dumps(header, default=str) + "\n")
 
     def record(self, source: str, t: float, readings: Mapping[str, float | None]) -> None:
-        line = json.dumps(
-            {"t": t, "source": source, "readings": {k: _json_value(v) for k, v in readings.items()}}
-        )
+        self._write({"t": t, "source": source, "readings": {k: _json_value(v) for k, v in readings.items()}})
+
+    def write_event(self, event: Mapping[str, Any]) -> None:
+        """Record a worker event beside the readings, stamped with its own monotonic time."""
+        t = event.get("t")
+        self._write({"t": t if isinstance(t, (int, float)) else time.monotonic(), "event": dict(event)})
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, default=str)
         with self._lock:
             if not self._file.closed:  # a sampler thread may still read while the session closes the trace
                 self._file.write(line + "\n")
@@ -90,6 +97,12 @@ class RecordingSource:
         self.name = source.name
         self.default_rate_hz = source.default_rate_hz
 
+    def __getattr__(self, attr: str) -> Any:
+        """Everything else (set_pid, total_rail...) is the wrapped source's, so wrapping changes nothing else."""
+        if attr == "source":  # not set yet (copy, unpickle): no recursion
+            raise AttributeError(attr)
+        return getattr(self.source, attr)
+
     def probe(self) -> Probe:
         return self.source.probe()
 
@@ -110,6 +123,7 @@ class Trace:
     header: dict[str, Any]
     t: dict[str, np.ndarray] = field(default_factory=dict)
     readings: dict[str, list[dict[str, float | None]]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_trace(path: str | os.PathLike[str]) -> Trace:
@@ -130,6 +144,9 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
                 if obj.get("version") != TRACE_VERSION:
                     raise ValueError(f"{path}: trace version {obj.get('version')} is not {TRACE_VERSION}")
                 trace.header = obj
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("event"), dict):
+                trace.events.append(obj["event"])
                 continue
             try:
                 name, t, readings = obj["source"], float(obj["t"]), dict(obj["readings"])

@@ -29,7 +29,9 @@ class Scripted:
         self.closed = False
 
     def probe(self) -> Probe:
-        return Probe(self.available, "ok" if self.available else f"{self.name} missing", {"rails": ["VDD_IN"]})
+        return Probe(
+            self.available, "ok" if self.available else f"{self.name} missing", {"rails": ["VDD_IN"]}
+        )
 
     def read(self) -> dict[str, float | None]:
         return {"power_mw": 1.0}
@@ -52,7 +54,9 @@ def test_probe_all_on_an_empty_root_has_every_source_in_order_with_reasons(tmp_p
         assert [s.name for s in found] == list(DEFAULT_ORDER)
         by_name = {s.name: s for s in found}
         assert by_name["host"].available and by_name["host"].source is not None
-        assert not by_name["tegra-power"].available and by_name["tegra-power"].reason.startswith("no ina3221 under")
+        assert not by_name["tegra-power"].available and by_name["tegra-power"].reason.startswith(
+            "no ina3221 under"
+        )
         assert by_name["rapl"].reason.startswith("no powercap directory at")
         assert all(s.reason for s in found)
         assert all((s.source is None) == (not s.available) for s in found)
@@ -66,7 +70,8 @@ def test_tx2_tree_selects_sysfs_power_and_gpu_plus_host(tmp_path):
     try:
         assert names(picked) == ["tegra-power", "tegra-gpu", "host"]
         assert power_source_name(picked) == "tegra-power"
-        assert picked[0].read()["power_mw"] == pytest.approx(19104 * 148 // 1000)  # VDD_IN as written in the tree
+        # VDD_IN as written in the tree
+        assert picked[0].read()["power_mw"] == pytest.approx(19104 * 148 // 1000)
     finally:
         for source in picked:
             source.close()
@@ -82,8 +87,13 @@ def test_rapl_tree_is_found(tmp_path):
 def test_preference_one_power_one_gpu_and_host():
     assert names(select_sources(statuses("jtop", "tegra-power", "tegra-gpu", "tegrastats", "host"))) == [
         "tegra-power", "tegra-gpu", "host"]  # fmt: skip
-    assert names(select_sources(statuses("jtop", "tegrastats", "host"))) == ["jtop", "host"]  # jtop covers both
-    assert names(select_sources(statuses("tegra-gpu", "tegrastats", "host"))) == ["tegrastats", "tegra-gpu", "host"]
+    # jtop covers both roles
+    assert names(select_sources(statuses("jtop", "tegrastats", "host"))) == ["jtop", "host"]
+    assert names(select_sources(statuses("tegra-gpu", "tegrastats", "host"))) == [
+        "tegrastats",
+        "tegra-gpu",
+        "host",
+    ]
     assert names(select_sources(statuses("nvml", "rapl", "host"))) == ["nvml", "host"]
     assert names(select_sources(statuses("rapl", "host"))) == ["rapl", "host"]
     assert names(select_sources(statuses("host"))) == ["host"]
@@ -97,11 +107,16 @@ def test_unpicked_sources_are_closed():
 
 
 def test_user_override_and_its_errors():
-    assert names(select_sources(statuses("jtop", "tegra-power", "host"), only=["jtop", "host"])) == ["jtop", "host"]
+    assert names(select_sources(statuses("jtop", "tegra-power", "host"), only=["jtop", "host"])) == [
+        "jtop",
+        "host",
+    ]
     with pytest.raises(SensorSelectionError, match="unknown sensor 'ina'; known: jtop, tegra-power"):
         select_sources(statuses("host"), only=["ina"])
+    found = statuses("host")
     with pytest.raises(SensorSelectionError, match="sensor 'nvml' is not available here: nvml missing"):
-        select_sources(statuses("host"), only=["nvml"])
+        select_sources(found, only=["nvml"])
+    assert found[-1].source.closed  # nothing probed is left open after the error
 
 
 def test_probe_one_turns_failures_into_reasons():

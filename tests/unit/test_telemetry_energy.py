@@ -47,7 +47,8 @@ def test_single_nan_is_bridged_but_a_vanished_sensor_gives_none():
     assert energy_above_idle_j(t, p, [(1.0, 2.0)], idle_w=0.0) == pytest.approx(1.5)
     p[120:300] = np.nan  # sensor gone for 1.8 s inside the window
     assert energy_above_idle_j(t, p, [(1.0, 3.5)], idle_w=0.0) is None
-    assert energy_above_idle_j(t, p, [(0.1, 1.0)], idle_w=0.0) == pytest.approx(0.495)  # other windows still fine
+    # Windows away from the gap are still fine.
+    assert energy_above_idle_j(t, p, [(0.1, 1.0)], idle_w=0.0) == pytest.approx(0.495)
 
 
 def test_window_outside_the_samples_gives_none_but_small_edge_overhang_is_held():
@@ -97,7 +98,10 @@ def test_power_summary_without_a_sensor_is_none_with_the_reason():
     reason = no_power_reason({"tegra-power": "no ina3221 under /sys", "nvml": "NVML library not found"})
     s = power_summary(None, None, [(0.0, 1.0)], 10, None, source=None, rail=None, reason=reason)
     assert s["mean_w"] is None and s["energy_j_per_inference"] is None and s["idle_w"] is None
-    assert s["reason"] == "no power sensor on this machine: tegra-power: no ina3221 under /sys; nvml: NVML library not found"
+    assert (
+        s["reason"]
+        == "no power sensor on this machine: tegra-power: no ina3221 under /sys; nvml: NVML library not found"
+    )
 
 
 def test_power_summary_explains_a_missing_energy_figure():

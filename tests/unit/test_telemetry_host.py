@@ -35,14 +35,20 @@ def test_readings_are_consistent_with_psutil():
 def test_rss_is_none_without_a_pid_or_once_the_process_is_gone():
     source = HostSource()
     assert source.read()["rss_bytes"] is None
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"  # the interpreter is up
         source.set_pid(child.pid)
         assert source.pid == child.pid
         assert source.read()["rss_bytes"] > 1_000_000
     finally:
         child.kill()
         child.wait()
+        child.stdout.close()
     assert source.read()["rss_bytes"] is None
     source.set_pid(child.pid)  # a pid that no longer exists: None, never an exception
     assert source.read()["rss_bytes"] is None

@@ -33,7 +33,10 @@ def test_mapping_gives_none_for_unsupported_queries():
 
 def test_error_summaries_from_real_nvml_exceptions():
     lib = pynvml.NVMLError(pynvml.NVML_ERROR_LIBRARY_NOT_FOUND)
-    assert summarize_nvml_error(lib) == "NVML library not found (no NVIDIA driver): NVML Shared Library Not Found"
+    assert (
+        summarize_nvml_error(lib)
+        == "NVML library not found (no NVIDIA driver): NVML Shared Library Not Found"
+    )
     assert summarize_nvml_error(pynvml.NVMLError(pynvml.NVML_ERROR_DRIVER_NOT_LOADED)).startswith(
         "NVIDIA driver is installed but not loaded"
     )

@@ -53,6 +53,9 @@ def test_record_then_load_round_trip(tmp_path, name):
         sampler = Sampler([recorder.wrap(source)])
         sampler.start()
         time.sleep(0.2)
+        recorder.write_event(
+            {"v": 1, "type": "window", "t": 12.5, "variant": "q8", "t0": 1.0, "t1": 2.0, "n": 5}
+        )
         sampler.stop()
     trace = load_trace(path)
     assert trace.header["note"] == "unit test"
@@ -61,8 +64,20 @@ def test_record_then_load_round_trip(tmp_path, name):
     recorded = [r["power_mw"] for r in trace.readings["ramp"]]
     assert recorded == [1000.0 + i for i in range(1, source.n + 1)]
     assert trace.readings["ramp"][0]["gpu_load_pct"] is None  # None survives as null
+    assert trace.events == [
+        {"v": 1, "type": "window", "t": 12.5, "variant": "q8", "t0": 1.0, "t1": 2.0, "n": 5}
+    ]
     live = sampler.snapshot()["ramp"]
     np.testing.assert_allclose(trace.t["ramp"], live.t, atol=0.01)  # recorded times match the sampler's rows
+
+
+def test_wrapped_source_keeps_its_other_attributes(tmp_path):
+    from core.telemetry.host import HostSource
+
+    with Recorder(tmp_path / "t.jsonl") as recorder:
+        wrapped = recorder.wrap(HostSource())
+        wrapped.set_pid(1)  # the session points host at the worker through the wrapper
+        assert wrapped.pid == 1 and wrapped.name == "host"
 
 
 def test_replay_returns_the_row_at_the_elapsed_time(tmp_path):

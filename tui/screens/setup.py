@@ -126,12 +126,12 @@ class SetupScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="setup-body"):
-            with VerticalScroll(id="setup-left"):
+            with VerticalScroll(id="setup-left", can_focus=False):
                 yield DataTable(id="models", cursor_type="row", zebra_stripes=True)
                 yield Static(id="model-detail")
                 yield Label("Sensors", classes="section")
                 yield Static(sensor_lines(None), id="sensors")
-            with VerticalScroll(id="setup-right"):
+            with VerticalScroll(id="setup-right", can_focus=False):
                 yield Label("Compression", classes="section")
                 yield Input(self.initial_compression, id="compression", placeholder="q8, p0.05, q8+p0.05")
                 yield Static(self._preset_hint(), id="presets")
@@ -156,15 +156,15 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#models", DataTable)
-        table.add_columns("model", "family", "params", "input", "ok", "weights")
+        table.add_columns("model", "ok", "family", "params", "input", "weights")
         for row in self.rows:
             info = row.info
             table.add_row(
                 info.name,
+                Text("✓", style="green") if row.available else Text("✗", style="red"),
                 info.family,
                 fmt_params(info.params),
                 fmt_shape(info.input_shape),
-                Text("✓", style="green") if row.available else Text("✗", style="red"),
                 info.weights_source.split(":")[0].split(" ")[0],
                 key=info.name,
             )

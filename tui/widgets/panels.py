@@ -64,25 +64,29 @@ class PowerPanel(Vertical):
         stats = self.query_one("#power-stats", Static)
         self.set_class(series is None, "-absent")
         if series is None:
+            self.border_title, self.border_subtitle = "Power", ""
             stats.update(reason)
             self.query_one("#power-rails", Static).update("")
             return
         watts = series.y / 1000.0
         rate = achieved_rate_hz(series.t)
+        self.border_title = f"Power  now {watts[-1]:.2f} W"
+        self.border_subtitle = f"{series.source}" + (f" {rate:.0f} Hz" if rate else "")
         text = Text()
-        text.append(f"now {watts[-1]:.2f} W", style="bold")
-        text.append(f"  mean {watts.mean():.2f}  peak {watts.max():.2f}  ")
+        text.append(f"mean {watts.mean():.2f}  peak {watts.max():.2f}  ")
         text.append(f"idle {idle_w:.2f} W" if idle_w is not None else "idle —", style="green")
-        text.append(f"  {series.source}" + (f" {rate:.0f} Hz" if rate else ""), style="dim")
         stats.update(text)
         hlines = [(idle_w, "green")] if idle_w is not None else []
         self.query_one("#power-plot", TimePlot).draw([(series.t, watts, "W", "cyan")], t0, hlines)
-        rails = Text()
+        readings = []
         for source, key in rail_keys(snapshot):
             value = snapshot[source].latest(key) if snapshot else None
             if value is not None:
-                rails.append(key[len("rail_") : -len("_power_mw")], style="bold")
-                rails.append(f" {value / 1000:.2f} W  ")
+                readings.append((value, key[len("rail_") : -len("_power_mw")]))
+        rails = Text()
+        for value, name in sorted(readings, reverse=True):  # biggest consumers first: they fit a narrow panel
+            rails.append(name, style="bold")
+            rails.append(f" {value / 1000:.2f} W  ")
         self.query_one("#power-rails", Static).update(rails or Text("no per-rail readings", style="dim"))
 
 
