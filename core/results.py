@@ -88,7 +88,9 @@ def _metric(metrics: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return next(m for m in metrics if m["key"] == key)
 
 
-def verdicts(metrics: list[dict[str, Any]], base: dict[str, Any], comp: dict[str, Any]) -> list[dict[str, Any]]:
+def verdicts(
+    metrics: list[dict[str, Any]], base: dict[str, Any], comp: dict[str, Any]
+) -> list[dict[str, Any]]:
     """One line per goal (size, time, energy, accuracy) saying whether compressing helped, or why we cannot tell."""
     out = []
     for goal, key, noun in (
@@ -208,7 +210,9 @@ def load_result(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ResultFileError(f"cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ResultFileError(f"{path} is not valid JSON (line {exc.lineno}); is it a tocompress result?") from None
+        raise ResultFileError(
+            f"{path} is not valid JSON (line {exc.lineno}); is it a tocompress result?"
+        ) from None
     if not isinstance(data, dict) or "schema_version" not in data or "runs" not in data:
         raise ResultFileError(f"{path} is not a tocompress result file (no schema_version/runs)")
     version = data["schema_version"]

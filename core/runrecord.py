@@ -68,10 +68,14 @@ class RunRecord:
         if returncode == 0 and self.status == "complete":
             return
         if not self.errors:
-            self.errors.append(f"{self.variant}: {_death_reason(returncode)}" + (f"; see {log_path}" if log_path else ""))
+            self.errors.append(
+                f"{self.variant}: {_death_reason(returncode)}" + (f"; see {log_path}" if log_path else "")
+            )
         self.status = "partial" if (self.model or self.latency) else "failed"
 
-    def to_run_result(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> dict[str, Any]:
+    def to_run_result(
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None
+    ) -> dict[str, Any]:
         """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
         from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
 

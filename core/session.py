@@ -13,9 +13,10 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.environment import collect_environment
 from core.results import make_result_file
@@ -94,7 +95,9 @@ class Session:
             errors.append("interrupted by Ctrl-C; results so far are kept")
         if self._cancel.is_set():
             status = "cancelled"
-            self._emit({"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"})
+            self._emit(
+                {"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"}
+            )
         elif errors or len(runs) < len(cfg.variants()):
             status = "partial" if any(r.get("latency") or r.get("model") for r in runs) else "failed"
         result = make_result_file(cfg.model, environment, runs, status, errors)
@@ -110,7 +113,7 @@ class Session:
 
     # --- telemetry ----------------------------------------------------------------------------------------
     def _start_telemetry(self) -> None:
-        from core.telemetry.detect import probe_all, select_sources
+        from core.telemetry.detect import power_source_name, probe_all, select_sources
         from core.telemetry.sampler import Sampler
 
         self._emit({"type": "session", "state": "probing", "message": "probing sensors"})
@@ -118,18 +121,25 @@ class Session:
         sources = select_sources(statuses, self.config.sources)
         for status in statuses:
             if not status.available:
-                self._emit({"type": "log", "level": "info", "message": f"sensor {status.name}: {status.reason}"})
-        self.power_source = next((s.name for s in sources if _is_power_source(s)), None)
-        self.sampler = Sampler(sources)
+                self._emit(
+                    {"type": "log", "level": "info", "message": f"sensor {status.name}: {status.reason}"}
+                )
+        self.power_source = power_source_name(sources)
         if self.config.record_path:
+            from core.telemetry.base import Probe
             from core.telemetry.replay import Recorder
 
-            self._recorder = Recorder(self.config.record_path)
+            probes = {st.name: Probe(st.available, st.reason, st.details) for st in statuses}
+            self._recorder = Recorder(self.config.record_path, probes)
+            sources = [self._recorder.wrap(s) for s in sources]
+        self.sampler = Sampler(sources)
         self.sampler.start()
 
     def _stop_telemetry(self) -> None:
         if self.sampler is not None:
             self.sampler.stop()
+        if self._recorder is not None:
+            self._recorder.close()
 
     def _measure_idle(self) -> None:
         """Idle (static) power before any model runs, deducted from every energy figure as the paper does."""
@@ -162,7 +172,9 @@ class Session:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PYTHONUNBUFFERED"] = "1"
-        self._emit({"type": "session", "state": "worker-start", "variant": record.variant, "log": str(log_path)})
+        self._emit(
+            {"type": "session", "state": "worker-start", "variant": record.variant, "log": str(log_path)}
+        )
         with open(log_path, "w", encoding="utf-8") as log:
             try:
                 proc = subprocess.Popen(
@@ -225,12 +237,6 @@ class Session:
         self._on_event(event)
 
 
-def _is_power_source(source: Any) -> bool:
-    return source.name in ("tegra-power", "jtop", "tegrastats", "nvml", "rapl") or getattr(
-        source, "provides_power", False
-    )
-
-
 def _terminate(proc: subprocess.Popen[str]) -> None:
     """SIGTERM, then SIGKILL after 3 s: a stuck TensorFlow call must not keep the dashboard waiting."""
     try:
@@ -250,7 +256,9 @@ def _terminate(proc: subprocess.Popen[str]) -> None:
     threading.Thread(target=_kill_later, daemon=True).start()
 
 
-def replay_session(path: str | Path, on_event: OnEvent, speed: float = 1.0, stop: threading.Event | None = None) -> None:
+def replay_session(
+    path: str | Path, on_event: OnEvent, speed: float = 1.0, stop: threading.Event | None = None
+) -> None:
     """Play back a recorded run's worker events at their recorded pace, for demos and `--replay FILE`."""
     import time
 

@@ -13,8 +13,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Small but real: the stopping rule still applies, capped so the suite stays fast on a 2-core CI machine.
 FAST_RUN_ARGS = [
-    "--min-iters", "20", "--max-iters", "400", "--max-seconds", "4",
-    "--warmup", "5", "--trace-passes", "2", "--idle-seconds", "0.3",
+    "--min-iters",
+    "20",
+    "--max-iters",
+    "400",
+    "--max-seconds",
+    "4",
+    "--warmup",
+    "5",
+    "--trace-passes",
+    "2",
+    "--idle-seconds",
+    "0.3",
 ]
 
 
@@ -24,9 +34,27 @@ def q8_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("q8run")
     path = out / "r.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "run", "--model", "digits-cnn", "--compress", "q8",
-         "--json", str(path), "--workdir", str(out / "runs"), "--record", str(out / "rec.jsonl"), *FAST_RUN_ARGS],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "run",
+            "--model",
+            "digits-cnn",
+            "--compress",
+            "q8",
+            "--json",
+            str(path),
+            "--workdir",
+            str(out / "runs"),
+            "--record",
+            str(out / "rec.jsonl"),
+            *FAST_RUN_ARGS,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert path.exists(), f"no result file; rc={proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     return {"proc": proc, "path": path, "data": json.loads(path.read_text()), "dir": out}

@@ -20,11 +20,22 @@ class UsageError(Exception):
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     d = RunOptions()
-    p.add_argument("--model", "-m", default=DEFAULT_MODEL, help=f"model name (default {DEFAULT_MODEL}); see `tocompress models`")
-    p.add_argument("--compress", "-c", default=DEFAULT_COMPRESSION,
-                   help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)")
+    p.add_argument(
+        "--model",
+        "-m",
+        default=DEFAULT_MODEL,
+        help=f"model name (default {DEFAULT_MODEL}); see `tocompress models`",
+    )
+    p.add_argument(
+        "--compress",
+        "-c",
+        default=DEFAULT_COMPRESSION,
+        help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)",
+    )
     p.add_argument("--dataset", default=None, help="evaluation set (default: the model's own)")
-    p.add_argument("--ci-target", type=float, default=d.ci_target_pct, help="95%% CI half-width target, %% of mean")
+    p.add_argument(
+        "--ci-target", type=float, default=d.ci_target_pct, help="95%% CI half-width target, %% of mean"
+    )
     p.add_argument("--min-iters", type=int, default=d.min_iters)
     p.add_argument("--max-iters", type=int, default=d.max_iters)
     p.add_argument("--max-seconds", type=float, default=d.max_seconds, help="cap on timing per variant")
@@ -32,11 +43,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--trace-passes", type=int, default=d.trace_passes, help="per-op traced passes (0: skip)")
     p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N samples")
-    p.add_argument("--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run")
-    p.add_argument("--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)")
-    p.add_argument("--sources", default=None, help="comma-separated sensor sources to use instead of auto-detect")
-    p.add_argument("--worker-python", default=None,
-                   help="interpreter for the TensorFlow worker (e.g. JetPack's /usr/bin/python3)")
+    p.add_argument(
+        "--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run"
+    )
+    p.add_argument(
+        "--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)"
+    )
+    p.add_argument(
+        "--sources", default=None, help="comma-separated sensor sources to use instead of auto-detect"
+    )
+    p.add_argument(
+        "--worker-python",
+        default=None,
+        help="interpreter for the TensorFlow worker (e.g. JetPack's /usr/bin/python3)",
+    )
     p.add_argument("--workdir", default="runs", help="where artifacts and worker logs go (default runs/)")
 
 
@@ -48,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(parser)
     parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
     parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
-    parser.add_argument("--replay", default=None, help="drive the live panels from a recorded run (JSON lines)")
+    parser.add_argument(
+        "--replay", default=None, help="drive the live panels from a recorded run (JSON lines)"
+    )
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
@@ -140,7 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         _error("interrupted")
         return 130
     except Exception as exc:
-        if type(exc).__name__ in ("UnknownModelError", "ResultFileError", "DatasetError", "ModelUnavailableError"):
+        if type(exc).__name__ in (
+            "UnknownModelError",
+            "ResultFileError",
+            "DatasetError",
+            "ModelUnavailableError",
+        ):
             _error(str(exc))
             return 2
         raise
@@ -154,7 +181,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
     CompressionSpec.parse(args.compress)
     options = options_from(args)
     if args.replay and not Path(args.replay).is_file():
-        raise UsageError(f"--replay {args.replay}: no such file; record one with `tocompress run --record FILE`")
+        raise UsageError(
+            f"--replay {args.replay}: no such file; record one with `tocompress run --record FILE`"
+        )
     check_writable(args.save)
     from tui.app import make_app
 

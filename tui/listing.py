@@ -21,7 +21,11 @@ def print_models() -> int:
         table.add_row(
             info.name,
             info.family,
-            "?" if info.params is None else f"{info.params / 1e6:.2f}M" if info.params > 1e6 else f"{info.params:,}",
+            "?"
+            if info.params is None
+            else f"{info.params / 1e6:.2f}M"
+            if info.params > 1e6
+            else f"{info.params:,}",
             "x".join(str(d) for d in info.input_shape) if info.input_shape else "-",
             "[green]yes[/]" if ok else f"[red]no[/]: {reason}",
             info.weights_source,
@@ -76,7 +80,11 @@ def print_compare(path_a: str, path_b: str) -> int:
     table.add_column(str(comparison["compressed"]), justify="right")
     table.add_column("change", justify="right")
     for m in comparison["metrics"]:
-        table.add_row(m["label"], fmt_value(m["base"], m["unit"]), fmt_value(m["comp"], m["unit"]),
-                      f"[{delta_style(m)}]{fmt_delta(m)}[/]")
+        table.add_row(
+            m["label"],
+            fmt_value(m["base"], m["unit"]),
+            fmt_value(m["comp"], m["unit"]),
+            f"[{delta_style(m)}]{fmt_delta(m)}[/]",
+        )
     Console().print(table)
     return 0

@@ -85,9 +85,13 @@ class _Progress:
                 f"CI ±{ci_text} (target {event['target_pct']:g}%)"
             )
         elif kind == "model":
-            console.print(f"{variant}: artifact {fmt_value(event['size_bytes'], 'B')}, {event['params']:,} params")
+            console.print(
+                f"{variant}: artifact {fmt_value(event['size_bytes'], 'B')}, {event['params']:,} params"
+            )
         elif kind == "latency":
-            console.print(f"{variant}: {event['n']} timed runs, mean {fmt_seconds(event['mean_s'])}; {event['reason']}")
+            console.print(
+                f"{variant}: {event['n']} timed runs, mean {fmt_seconds(event['mean_s'])}; {event['reason']}"
+            )
         elif kind == "eval":
             console.print(f"{variant}: top-1 {event['top1'] * 100:.2f}% on {event['n_samples']} samples")
         elif kind == "error":
@@ -113,7 +117,9 @@ def print_summary(result: dict[str, Any]) -> None:
         table.add_column("change", justify="right")
         for m in comparison["metrics"]:
             table.add_row(
-                m["label"], fmt_value(m["base"], m["unit"]), fmt_value(m["comp"], m["unit"]),
+                m["label"],
+                fmt_value(m["base"], m["unit"]),
+                fmt_value(m["comp"], m["unit"]),
                 f"[{delta_style(m)}]{fmt_delta(m)}[/]",
             )
         out.print(table)

@@ -26,46 +26,36 @@ def power_and_energy_blocks(
     sampler: Any, power_source: str | None, windows: list[Window], idle_power_w: float | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Mean/peak power over the timed inferences and energy per inference above idle (the paper's definition)."""
-    from core.telemetry.energy import energy_above_idle_j
+    from core.telemetry.energy import power_summary
 
-    empty_power = {"mean_w": None, "peak_w": None, "idle_w": idle_power_w, "source": power_source, "rail": None,
-                   "achieved_rate_hz": None, "n_samples": 0}
+    span = _span(windows)
+    reason = None
+    t_s = power_mw = None
     if power_source is None:
         reason = "no power sensor on this machine (see `tocompress sensors`)"
-        return {**empty_power, "reason": reason}, {"j_per_inference": None, "reason": reason}
-    span = _span(windows)
-    if span is None:
+    elif span is None:
         reason = "the run ended before any timed inference"
-        return {**empty_power, "reason": reason}, {"j_per_inference": None, "reason": reason}
-    series = _series(sampler, power_source, *span)
-    power_mw = None if series is None else series.values.get("power_mw")
-    if power_mw is None or not np.isfinite(power_mw).any():
-        reason = f"{power_source} gave no power readings during the timed inferences"
-        return {**empty_power, "reason": reason}, {"j_per_inference": None, "reason": reason}
-    valid = power_mw[np.isfinite(power_mw)]
-    source_obj = next((s for s in getattr(sampler, "sources", []) if s.name == power_source), None)
-    power = {
-        "mean_w": float(valid.mean()) / 1000.0,
-        "peak_w": float(valid.max()) / 1000.0,
-        "idle_w": idle_power_w,
-        "source": power_source,
-        "rail": getattr(source_obj, "total_rail", None),
-        "achieved_rate_hz": sampler.achieved_rate_hz(power_source),
-        "n_samples": int(valid.size),
-        "reason": None,
-    }
-    n_inferences = sum(w[2] for w in windows)
-    if idle_power_w is None:
-        energy = {"j_per_inference": None, "reason": "idle power was not measured (idle seconds set to 0?)"}
-    elif n_inferences == 0:
-        energy = {"j_per_inference": None, "reason": "no timed inferences"}
     else:
-        total_j = energy_above_idle_j(series.t, power_mw, [(w[0], w[1]) for w in windows], idle_power_w)
-        energy = {
-            "j_per_inference": None if total_j is None else total_j / n_inferences,
-            "reason": None if total_j is not None else "too few power samples inside the inference windows",
-        }
-    return power, energy
+        series = sampler.window(*span, bracket=True).get(power_source)
+        if series is None or "power_mw" not in series.values:
+            reason = f"{power_source} gave no power readings during the timed inferences"
+        else:
+            t_s, power_mw = series.t, series.values["power_mw"]
+    source_obj = next((s for s in getattr(sampler, "sources", []) if s.name == power_source), None)
+    summary = power_summary(
+        t_s,
+        power_mw,
+        [(w[0], w[1]) for w in windows],
+        sum(w[2] for w in windows),
+        idle_power_w,
+        source=power_source,
+        rail=getattr(source_obj, "total_rail", None),
+        reason=reason,
+    )
+    energy = {"j_per_inference": summary.pop("energy_j_per_inference"), "reason": summary["reason"]}
+    if summary["mean_w"] is not None:
+        summary["reason"] = None  # power was measured; a remaining reason concerns energy only
+    return summary, energy
 
 
 def gpu_block(sampler: Any, windows: list[Window]) -> dict[str, Any]:
@@ -108,7 +98,9 @@ def memory_block(
     return {
         "preload_rss_bytes": preload_rss_bytes,
         "peak_rss_bytes": peak,
-        "delta_rss_bytes": None if peak is None or preload_rss_bytes is None else peak - int(preload_rss_bytes),
+        "delta_rss_bytes": None
+        if peak is None or preload_rss_bytes is None
+        else peak - int(preload_rss_bytes),
         "source": "host sampler by pid + worker reports",
         "reason": None if peak is not None else "the run ended before inference started",
     }

@@ -11,8 +11,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.spec import RunSpec, SpecError
 from core.worker.protocol import Emitter
@@ -46,7 +47,9 @@ def main() -> int:
         try:
             spec = RunSpec.from_json(json.loads(raw))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise SpecError(f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec")
+            raise SpecError(
+                f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
+            ) from None
         variant = str(spec.compression)
 
         def phase_event(name: str) -> None:
@@ -65,7 +68,11 @@ def main() -> int:
 
         traceback.print_exc(file=sys.stderr)
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        emit("error", message=f"{type(exc).__name__}: {message}" if not _is_user_error(exc) else message, phase=phase)
+        emit(
+            "error",
+            message=f"{type(exc).__name__}: {message}" if not _is_user_error(exc) else message,
+            phase=phase,
+        )
         return 1
 
 
@@ -176,4 +183,3 @@ def _predict(infer: Any, x: Any, tf: Any, batch: int = 256) -> Any:
 
     parts = [infer(tf.constant(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
     return np.concatenate(parts) if parts else np.zeros((0,))
-

@@ -29,7 +29,9 @@ PHASES: tuple[str, ...] = ("load", "compress", "warmup", "timing", "tracing", "e
 
 def encode(type_: str, **fields: Any) -> str:
     """One event as a JSON line (no trailing newline), stamped with the protocol version and monotonic time."""
-    return json.dumps({"v": PROTOCOL_VERSION, "type": type_, "t": time.monotonic(), **fields}, allow_nan=False)
+    return json.dumps(
+        {"v": PROTOCOL_VERSION, "type": type_, "t": time.monotonic(), **fields}, allow_nan=False
+    )
 
 
 def decode(line: str) -> dict[str, Any] | None:

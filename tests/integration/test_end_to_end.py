@@ -80,7 +80,9 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
     config = SessionConfig(
         model="digits-cnn",
         compression=CompressionSpec.parse("q6"),
-        options=RunOptions(min_iters=10, max_iters=100, max_seconds=2, warmup_iters=2, trace_passes=0, idle_seconds=0),
+        options=RunOptions(
+            min_iters=10, max_iters=100, max_seconds=2, warmup_iters=2, trace_passes=0, idle_seconds=0
+        ),
         workdir=tmp_path,
         include_baseline=False,
     )
@@ -97,9 +99,29 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
 def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
     out = tmp_path / "partial.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "run", "--compress", "q8", "--json", str(out), "--workdir", str(tmp_path),
-         "--max-seconds", "30", "--min-iters", "100000", "--max-iters", "200000", "--idle-seconds", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "run",
+            "--compress",
+            "q8",
+            "--json",
+            str(out),
+            "--workdir",
+            str(tmp_path),
+            "--max-seconds",
+            "30",
+            "--min-iters",
+            "100000",
+            "--max-iters",
+            "200000",
+            "--idle-seconds",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 120
     log = tmp_path / "digits-cnn-baseline.worker.log"

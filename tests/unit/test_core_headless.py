@@ -8,8 +8,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 UI_PACKAGES = {"textual", "rich"}
 # Modules that run only in the worker; Keras itself imports rich, which is its business, not ours.
-TF_ONLY = {"core.compress.artifact", "core.measure.profile", "core.models.builders", "core.worker.main",
-           "core.worker.__main__"}
+TF_ONLY = {
+    "core.compress.artifact",
+    "core.measure.profile",
+    "core.models.builders",
+    "core.worker.main",
+    "core.worker.__main__",
+}
 
 
 def _core_modules():

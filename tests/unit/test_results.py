@@ -21,7 +21,10 @@ def _run(variant, size, mean_s, top1, energy=None, ci=2.0):
         "variant": variant,
         "model": {"params": 100, "nonzero_params": 100, "size_bytes": size},
         "latency": {"mean_s": mean_s, "p99_s": mean_s * 2, "ci95_halfwidth_pct": ci},
-        "energy": {"j_per_inference": energy, "reason": None if energy else "no power sensor on this machine"},
+        "energy": {
+            "j_per_inference": energy,
+            "reason": None if energy else "no power sensor on this machine",
+        },
         "accuracy": {"top1": top1, "top5": 1.0},
     }
 
@@ -109,8 +112,12 @@ def test_load_missing_file(tmp_path):
 
 
 def test_compare_files_uses_the_compressed_runs():
-    a = make_result_file("m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q8", 100, 0.01, 0.9)], "complete", [])
-    b = make_result_file("m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q6", 75, 0.01, 0.8)], "complete", [])
+    a = make_result_file(
+        "m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q8", 100, 0.01, 0.9)], "complete", []
+    )
+    b = make_result_file(
+        "m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q6", 75, 0.01, 0.8)], "complete", []
+    )
     c = compare_files(a, b)
     assert (c["baseline"], c["compressed"]) == ("m:q8", "m:q6")
     assert _metric(c, "size_bytes")["delta_pct"] == pytest.approx(-25.0)
