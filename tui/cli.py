@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             "ResultFileError",
             "DatasetError",
             "ModelUnavailableError",
+            "SensorSelectionError",
+            "ArtifactError",
         ):
             _error(str(exc))
             return 2

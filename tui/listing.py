@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tui.format import delta_style, fmt_delta, fmt_value
+from tui.format import delta_style, fmt_bytes, fmt_delta, fmt_value
 
 
 def print_models() -> int:
@@ -35,38 +35,79 @@ def print_models() -> int:
 
 
 def print_sensors(sysfs_root: str, seconds: float) -> int:
-    from core.telemetry.detect import sensor_report
+    """Every source, available or not, with the reason, what it found, a reading, and the rate it reaches here."""
+    from core.telemetry.detect import GPU_PREFERENCE, POWER_PREFERENCE, sensor_report
 
-    table = Table(title=f"telemetry sources (sysfs root {sysfs_root})")
-    for col in ("source", "available", "rate", "details / reason", "reading"):
-        table.add_column(col, overflow="fold")
-    for row in sensor_report(sysfs_root, measure_s=seconds):
-        rate = row.get("achieved_rate_hz")
+    rows = sensor_report(sysfs_root, measure_s=seconds)
+    available = {r["name"] for r in rows if r["available"]}
+    picks = {
+        "power": next((n for n in POWER_PREFERENCE if n in available), None),
+        "gpu": next((n for n in GPU_PREFERENCE if n in available), None),
+    }
+    table = Table(title=f"telemetry sources (sysfs root {sysfs_root})", expand=True)
+    table.add_column("", width=1)
+    table.add_column("source", no_wrap=True)
+    table.add_column("rate /s", justify="right", no_wrap=True)
+    table.add_column("what it found, or why not", ratio=1, overflow="fold")
+    for row in rows:
+        used = [role for role, name in picks.items() if name == row["name"]]
+        if row["name"] == "host":
+            used.append("memory")
+        name = row["name"] + (f"\n[cyan]used: {', '.join(used)}[/]" if used else "")
         table.add_row(
-            row["name"],
-            "[green]yes[/]" if row["available"] else "[red]no[/]",
-            "-" if not rate else f"{rate:,.0f}/s",
+            "[green]✓[/]" if row["available"] else "[red]✗[/]",
+            name,
+            _rate(row),
             _details(row),
-            _readings(row.get("readings") or {}),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for role, name in picks.items():
+        if name is None:
+            console.print(
+                f"[yellow]no {role} source here: {role} figures in results will be null, with the reason[/]"
+            )
     return 0
 
 
-def _details(row: dict[str, Any]) -> str:
-    text = row.get("reason") or ""
-    rails = row.get("rails")
-    if rails:
-        text += "\nrails: " + ", ".join(map(str, rails))
+def _rate(row: dict[str, Any]) -> str:
+    rate = row.get("achieved_rate_hz")
+    if not rate:
+        return "-"
+    text = f"{rate:,.0f} max"
+    if row.get("default_rate_hz"):
+        text += f"\n{row['default_rate_hz']:,.0f} used"
+    if row.get("update_rate_hz") and row["update_rate_hz"] < rate / 2:
+        text += f"\n{row['update_rate_hz']:,.1f} new"
     return text
 
 
-def _readings(readings: dict[str, Any]) -> str:
-    return "\n".join(f"{k}={_num(v)}" for k, v in list(readings.items())[:8])
+def _details(row: dict[str, Any]) -> str:
+    lines = [row.get("reason") or ""]
+    readings = row.get("readings") or {}
+    rails = [(k[5:-9], v) for k, v in readings.items() if k.startswith("rail_") and k.endswith("_power_mw")]
+    if rails:
+        lines.append("rails: " + ", ".join(f"{n} {_num(v)} mW" for n, v in rails))
+    other = {k: v for k, v in readings.items() if not k.startswith("rail_")}
+    if other:
+        lines.append("now: " + ", ".join(f"{k}={_reading(k, v)}" for k, v in other.items()))
+    return "\n".join(lines)
+
+
+def _reading(key: str, v: Any) -> str:
+    return fmt_bytes(v) if key.endswith("_bytes") and v is not None else _num(v)
 
 
 def _num(v: Any) -> str:
-    return "None" if v is None else f"{v:,.1f}" if isinstance(v, float) else str(v)
+    return (
+        "None"
+        if v is None
+        else f"{v:,.0f}"
+        if isinstance(v, float) and abs(v) >= 100
+        else f"{v:,.1f}"
+        if isinstance(v, float)
+        else str(v)
+    )
 
 
 def print_compare(path_a: str, path_b: str) -> int:
