@@ -44,7 +44,7 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _get(run: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
+def metric_value(run: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
     node: Any = run
     for key in path:
         if not isinstance(node, dict):
@@ -57,7 +57,7 @@ def compare_runs(base: dict[str, Any], comp: dict[str, Any]) -> dict[str, Any]:
     """The paper's before/after view: every metric of both runs, its change in percent and whether that is better."""
     metrics = []
     for key, label, unit, path, lower_is_better in METRICS:
-        b, c = _get(base, path), _get(comp, path)
+        b, c = metric_value(base, path), metric_value(comp, path)
         delta_pct = None
         if b is not None and c is not None and b != 0:
             delta_pct = (c - b) / abs(b) * 100.0
@@ -124,8 +124,11 @@ def verdicts(
 
 def _significance(base: dict[str, Any], comp: dict[str, Any]) -> str:
     """Say when a latency change is within the two runs' confidence bounds, so noise is not read as a finding."""
-    hb, hc = _get(base, ("latency", "ci95_halfwidth_pct")), _get(comp, ("latency", "ci95_halfwidth_pct"))
-    mb, mc = _get(base, ("latency", "mean_s")), _get(comp, ("latency", "mean_s"))
+    hb, hc = (
+        metric_value(base, ("latency", "ci95_halfwidth_pct")),
+        metric_value(comp, ("latency", "ci95_halfwidth_pct")),
+    )
+    mb, mc = metric_value(base, ("latency", "mean_s")), metric_value(comp, ("latency", "mean_s"))
     if None in (hb, hc, mb, mc):
         return ""
     assert hb is not None and hc is not None and mb is not None and mc is not None

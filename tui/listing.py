@@ -7,7 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tui.format import delta_style, fmt_bytes, fmt_delta, fmt_value
+from tui.format import fmt_bytes
+from tui.tables import comparison_table
 
 
 def print_models() -> int:
@@ -115,17 +116,6 @@ def print_compare(path_a: str, path_b: str) -> int:
 
     a, b = load_result(path_a), load_result(path_b)
     comparison = compare_files(a, b)
-    table = Table(title=f"{path_a} vs {path_b}")
-    table.add_column("metric")
-    table.add_column(str(comparison["baseline"]), justify="right")
-    table.add_column(str(comparison["compressed"]), justify="right")
-    table.add_column("change", justify="right")
-    for m in comparison["metrics"]:
-        table.add_row(
-            m["label"],
-            fmt_value(m["base"], m["unit"]),
-            fmt_value(m["comp"], m["unit"]),
-            f"[{delta_style(m)}]{fmt_delta(m)}[/]",
-        )
+    table = comparison_table(comparison, f"{path_a} vs {path_b}")
     Console().print(table)
     return 0

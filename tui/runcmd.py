@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from core.results import ResultFileError, default_result_path, save_result
 from core.spec import CompressionSpec
-from tui.format import delta_style, fmt_delta, fmt_seconds, fmt_value
+from tui.format import fmt_seconds, fmt_value
+from tui.tables import comparison_table, run_table
 
 console = Console(stderr=True)
 
@@ -110,22 +110,16 @@ def print_summary(result: dict[str, Any]) -> None:
     comparison = result.get("comparison")
     runs = result.get("runs") or []
     if comparison:
-        table = Table(title=f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}")
-        table.add_column("metric")
-        table.add_column(comparison["baseline"], justify="right")
-        table.add_column(comparison["compressed"], justify="right")
-        table.add_column("change", justify="right")
-        for m in comparison["metrics"]:
-            table.add_row(
-                m["label"],
-                fmt_value(m["base"], m["unit"]),
-                fmt_value(m["comp"], m["unit"]),
-                f"[{delta_style(m)}]{fmt_delta(m)}[/]",
+        out.print(
+            comparison_table(
+                comparison, f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}"
             )
-        out.print(table)
+        )
         for v in comparison["verdicts"]:
             mark = {True: "[green]better[/]", False: "[red]worse[/]", None: "[dim]-[/]"}[v["better"]]
             out.print(f"  {v['goal']:<9} {mark:<20} {v['text']}")
+    elif runs:
+        out.print(run_table(runs[-1], f"{result['model']}: {runs[-1]['variant']}"))
     for run in runs:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):
