@@ -21,7 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from core.spec import CompressionSpec, RunOptions, SpecError
+from core.spec import CompressionSpec, RunOptions
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import HelpScreen
 from tui.screens.results import ResultsScreen
@@ -111,10 +111,13 @@ class TocompressApp(App[None]):
         sysfs_root: str = "/sys",
         sources: list[str] | None = None,
         options: RunOptions | None = None,
-        workdir: Path = Path("runs"),
-        results_dir: Path = Path("results"),
+        workdir: str | Path = Path("runs"),
+        results_dir: str | Path = Path("results"),
         rows: list[ModelRow] | None = None,
         probe: ProbeFn = probe_sensors,
+        replay_speed: float = 1.0,
+        dataset: str | None = None,
+        worker_python: str | None = None,
     ) -> None:
         super().__init__()
         self.model = model
@@ -125,10 +128,13 @@ class TocompressApp(App[None]):
         self.sysfs_root = sysfs_root
         self.sources = sources
         self.options = options or RunOptions()
-        self.workdir = workdir
-        self.results_dir = results_dir
+        self.workdir = Path(workdir)
+        self.results_dir = Path(results_dir)
         self.rows = rows if rows is not None else model_rows()
         self.probe = probe
+        self.replay_speed = replay_speed
+        self.dataset = dataset
+        self.worker_python = worker_python
         self.sensor_statuses: list[Any] | None = None
         self.session: Any = None
         self.live: LiveRun | None = None
@@ -139,7 +145,7 @@ class TocompressApp(App[None]):
     # --- start-up -----------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(SetupScreen(self.rows, self.model, self.compression, self.options))
+        self.push_screen(SetupScreen(self.rows, self.model, self.compression, self.options, self.dataset))
         self._probe_sensors()
         if self.replay is not None:
             self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
@@ -171,7 +177,9 @@ class TocompressApp(App[None]):
         self.last_request = request
         self._start(request.model, request.compression, request.options)
 
-    def _start(self, model: str, compression: CompressionSpec, options: RunOptions, replay: Path | None = None) -> None:
+    def _start(
+        self, model: str, compression: CompressionSpec, options: RunOptions, replay: Path | None = None
+    ) -> None:
         """Build the session, show the live screen, and run the session in a thread worker."""
         from core.session import SessionConfig
 
@@ -182,9 +190,14 @@ class TocompressApp(App[None]):
             workdir=self.workdir,
             sysfs_root=self.sysfs_root,
             sources=self.sources,
+            worker_python=self.worker_python,
+            dataset=self.dataset,
         )
         self.live = LiveRun(model, [str(v) for v in config.variants()])
-        self.session = _ReplayRun(replay, self._forward) if replay else _new_session(config, self._forward)
+        if replay is not None:
+            self.session = _ReplayRun(replay, self._forward, self.replay_speed)
+        else:
+            self.session = _new_session(config, self._forward)
         self.push_screen(RunScreen(self.live, self.session, self.sensor_statuses))
         self._run_session(self.session)
 
@@ -219,7 +232,7 @@ class TocompressApp(App[None]):
             return
         live.result = message.result
         note = self._what_happened(live, message.result)
-        screen = ResultsScreen(message.result, note, self.save_path)
+        screen = ResultsScreen(message.result, note, self.save_path, live.variant_names[-1])
         if isinstance(self.screen, RunScreen):
             self.switch_screen(screen)
         else:
@@ -242,11 +255,18 @@ class TocompressApp(App[None]):
         status = result.get("status")
         if status == "complete":
             return None
-        kept = ", ".join(f"{r.get('variant')} ({r.get('status')})" for r in result.get("runs") or []) or "nothing"
+        kept = (
+            ", ".join(f"{r.get('variant')} ({r.get('status')})" for r in result.get("runs") or [])
+            or "nothing"
+        )
         if status == "cancelled":
             where = live.variants.get(live.current or "")
-            during = f" during {where.name} {where.phase}" if where and where.phase else ""
-            return f"Cancelled by you{during}. Kept: {kept}; values not measured show —."
+            during = ""
+            if where is not None and where.phase == "done":
+                during = f" after {where.name} finished"
+            elif where is not None and where.phase:
+                during = f" during {where.name} {where.phase}"
+            return f"Cancelled by you{during}. Kept: {kept}; what was not measured shows n/a."
         return f"The run ended {status}. Kept: {kept}."
 
     def cancel_run(self) -> None:
@@ -297,20 +317,36 @@ class TocompressApp(App[None]):
 
 
 class _ReplayRun:
-    """Session-shaped wrapper of `core.session.replay_session` (events only; no sampler, no result file yet)."""
+    """Session-shaped playback of a recorded run: its events through `replay_session`, its telemetry through a
+    Sampler of ReplaySources over the same file (none when the file holds events only)."""
 
-    sampler = None
     idle_power_w = None
 
-    def __init__(self, path: Path, on_event: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, path: Path, on_event: Callable[[dict[str, Any]], None], speed: float) -> None:
+        from core.telemetry.replay import ReplaySource, load_trace
+        from core.telemetry.sampler import Sampler
+
         self.path = path
         self.on_event = on_event
+        self.speed = speed
         self._stop = threading.Event()
+        try:
+            names = list(load_trace(path).t)
+        except (OSError, ValueError) as exc:
+            on_event({"type": "log", "level": "warning", "message": f"no telemetry to replay: {exc}"})
+            names = []
+        self.sampler = Sampler([ReplaySource(path, name, speed=speed) for name in names]) if names else None
 
     def run(self) -> None:
         from core.session import replay_session
 
-        replay_session(self.path, self.on_event, stop=self._stop)
+        if self.sampler is not None:
+            self.sampler.start()
+        try:
+            replay_session(self.path, self.on_event, speed=self.speed, stop=self._stop)
+        finally:
+            if self.sampler is not None:
+                self.sampler.stop()
 
     def cancel(self) -> None:
         self._stop.set()
@@ -355,4 +391,4 @@ def make_app(
     )
 
 
-__all__ = ["TocompressApp", "make_app", "SpecError"]
+__all__ = ["TocompressApp", "make_app"]

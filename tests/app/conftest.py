@@ -44,7 +44,9 @@ def fixed_rows() -> list[ModelRow]:
         if info.name == "digits-cnn":
             rows.append(ModelRow(info, True, "shipped weights at assets/models/digits-cnn.keras"))
         elif info.weights_file:
-            rows.append(ModelRow(info, False, f"no pretrained weights: put {info.weights_file} in ~/.keras/models"))
+            rows.append(
+                ModelRow(info, False, f"no pretrained weights: put {info.weights_file} in ~/.keras/models")
+            )
         else:
             rows.append(ModelRow(info, False, f"{info.name} has no builder in this version"))
     return rows

@@ -10,7 +10,6 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from textual.widgets import Static
 
 from core.paths import asset
 from core.telemetry.detect import SourceStatus
@@ -48,7 +47,9 @@ SENSORS_TX2 = [
 
 @pytest.fixture
 def replayed_board():
-    sampler = Sampler([ReplaySource(TRACE, name, speed=SPEED) for name in ("tegra-power", "tegra-gpu", "host")])
+    sampler = Sampler(
+        [ReplaySource(TRACE, name, speed=SPEED) for name in ("tegra-power", "tegra-gpu", "host")]
+    )
     sampler.start()
     yield SimpleNamespace(sampler=sampler, idle_power_w=3.1)  # the Session attributes the run screen reads
     sampler.stop()
@@ -64,8 +65,11 @@ def test_events_fold_into_the_run_state():
     assert base.ops["by_class"]["A"] == 0.0012
     assert live.variants["q8"].phase is None
     assert ("warning", "CPU frequency scaling is on") in live.log
-    assert any("606 KB" in message for _, message in live.log)
+    assert any("591.9 KiB" in message for _, message in live.log)
     live.apply({"type": "surprise", "variant": "baseline"})  # unknown types are ignored, as the protocol says
+    assert not base.done
+    live.apply({"type": "result", "variant": "baseline", "status": "complete"})
+    assert base.done and base.status == "complete"
 
 
 async def test_panels_show_power_rails_gpu_and_ops_from_a_replayed_board(build_app, replayed_board, text_of):
@@ -78,20 +82,22 @@ async def test_panels_show_power_rails_gpu_and_ops_from_a_replayed_board(build_a
         app.push_screen(screen)
         await pilot.pause(1.2)  # ~5 s of trace at SPEED, several refresh ticks
         panel = screen.query_one("#power")
-        power = text_of(screen.query_one("#power-stats", Static))
+        power = text_of(screen.query_one("#power-stats"))
         assert power.startswith("mean ") and "idle 3.10 W" in power
-        assert panel.border_title.startswith("Power  now ") and panel.border_subtitle.startswith("tegra-power ")
+        assert panel.border_title.startswith("Power  now ") and panel.border_subtitle.startswith(
+            "tegra-power "
+        )
         watts = float(panel.border_title.split()[2])
         assert 1.0 < watts < 20.0  # a TX2's VDD_IN in watts, not milliwatts
         assert 1.0 < float(power.split()[1]) < 20.0
-        rails = text_of(screen.query_one("#power-rails", Static))
+        rails = text_of(screen.query_one("#power-rails"))
         assert rails.split()[0] in ("VDD_IN", "VDD_MUX")  # the biggest consumer comes first
         assert "VDD_SYS_GPU" in rails or rails.rstrip().endswith("…")
-        load = text_of(screen.query_one("#load-stats", Static))
+        load = text_of(screen.query_one("#load-stats"))
         assert load.startswith("GPU ") and "(tegra-gpu)" in load and "CPU " in load
         assert not screen.query_one("#power").has_class("-absent")
         ops = text_of(screen.query_one(OpsPanel))
         assert "A conv" in ops and "60%" in ops and "top: Conv2D" in ops
-        progress = text_of(screen.query_one("#numbers-line", Static))
+        progress = text_of(screen.query_one("#numbers-line"))
         assert "iter 90" in progress and "CI ±4.2%" in progress and "→ 5%" in progress
         assert screen.refreshes >= 4

@@ -20,11 +20,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_change_is_coloured_by_what_is_better_for_that_metric(result_q8):
     metrics = {m["key"]: m for m in result_q8["comparison"]["metrics"]}
     size = delta_text(metrics["size_bytes"])  # smaller is better
-    assert size.plain.startswith("-74.4%") and size.style == BETTER_STYLE
-    top1 = delta_text(metrics["top1"])  # higher is better, and it fell
-    assert top1.plain.startswith("-0.2%") and top1.style == WORSE_STYLE
+    assert size.plain == "-74.8% ▲" and size.style == BETTER_STYLE
+    latency = delta_text(metrics["latency_mean_s"])  # lower is better, and it rose
+    assert latency.plain == "+4.3% ▼" and latency.style == WORSE_STYLE
+    top1 = delta_text(metrics["top1"])  # no change: neither colour
+    assert top1.plain == "+0.0%" and top1.style == ""
     gpu = delta_text(metrics["gpu_load_pct"])  # not measured here
-    assert gpu.plain == "—"
+    assert gpu.plain == "n/a"
 
 
 async def test_results_screen_shows_both_runs_and_a_verdict_per_goal(build_app, result_q8, text_of):
@@ -34,23 +36,27 @@ async def test_results_screen_shows_both_runs_and_a_verdict_per_goal(build_app, 
         await pilot.pause()
         assert isinstance(app.screen, ResultsScreen)
         shown = text_of(app.screen.query_one("#comparison", Static))
-        assert "Model size" in shown and "606 KB" in shown and "155 KB" in shown and "-74.4%" in shown
-        verdicts = {line.split()[1]: line.split()[0] for line in shown.splitlines() if line[:1] in ("✓", "✗", "·")}
-        assert verdicts == {"size": "✓", "time": "✗", "energy": "·", "accuracy": "✗"}
+        assert "Model size" in shown and "591.9 KiB" in shown and "149.4 KiB" in shown and "-74.8%" in shown
+        verdicts = {
+            line.split()[1]: line.split()[0] for line in shown.splitlines() if line[:1] in ("✓", "✗", "·")
+        }
+        assert verdicts == {"size": "✓", "time": "✗", "energy": "·", "accuracy": "·"}
         assert "energy per inference: not measured" in shown
         assert "not measured here:" in shown and "Power (mean)" in shown
         await pilot.press("escape")
         assert isinstance(app.screen, SetupScreen)
 
 
-async def test_save_writes_a_valid_file_at_the_default_path(build_app, result_q8, tmp_path, monkeypatch, text_of):
+async def test_save_writes_a_valid_file_at_the_default_path(
+    build_app, result_q8, tmp_path, monkeypatch, text_of
+):
     monkeypatch.chdir(tmp_path)
     app = build_app()
     async with app.run_test(size=(80, 24)) as pilot:
         app.show_result(result_q8)
         await pilot.pause()
         path_input = app.screen.query_one("#save-path", Input)
-        assert path_input.value == "results/digits-cnn-q8-20261129-164127.json"
+        assert path_input.value == "results/digits-cnn-q8-20261129-170340.json"
         await pilot.press("s")
         saved = tmp_path / path_input.value
         assert saved.is_file()
@@ -100,8 +106,8 @@ async def test_compare_two_saved_files_side_by_side(build_app, result_q8, tmp_pa
         shown = text_of(screen.query_one("#compare-view", Static))
         legend = text_of(screen.query_one("#compare-status", Static))
         assert "digits-cnn q6" in legend and "digits-cnn q8" in legend
-        assert "Model size" in shown and "155 KB" in shown and "120 KB" in shown
-        assert "90.0%" in shown
+        assert "Model size" in shown and "149.4 KiB" in shown and "117.2 KiB" in shown
+        assert "90.00%" in shown
         await pilot.press("escape")
         assert isinstance(app.screen, ResultsScreen)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
+from tui.app import TocompressApp
 from tui.screens.dialogs import HelpScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
@@ -29,7 +30,13 @@ async def test_preset_keys_and_order_swap_change_the_setting(build_app):
     app = build_app()
     async with app.run_test(size=(80, 24)) as pilot:
         setting = app.screen.query_one("#compression", Input)
-        for key, expected in (("1", "q16"), ("3", "q6"), ("4", "p0.05"), ("5", "q8+p0.05"), ("0", "baseline")):
+        for key, expected in (
+            ("1", "q16"),
+            ("3", "q6"),
+            ("4", "p0.05"),
+            ("5", "q8+p0.05"),
+            ("0", "baseline"),
+        ):
             await pilot.press(key)
             assert setting.value == expected, key
         await pilot.press("5", "o")
@@ -57,7 +64,9 @@ async def test_bad_option_and_unavailable_model_are_refused_with_the_reason(buil
         screen.query_one("#opt-min_iters", Input).value = "lots"
         screen.query_one("#models", DataTable).focus()
         await pilot.press("r")
-        assert "min iterations: 'lots' is not a whole number" in text_of(screen.query_one("#setup-error", Static))
+        assert "min iterations: 'lots' is not a whole number" in text_of(
+            screen.query_one("#setup-error", Static)
+        )
         screen.query_one("#opt-min_iters", Input).value = "30"
         await pilot.press("down", "r")  # inception-v1: no builder in this version
         assert screen.selected_row().info.name == "inception-v1"
@@ -73,3 +82,18 @@ async def test_help_opens_and_closes(build_app):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, SetupScreen)
+
+
+async def test_enter_and_r_ask_for_a_run_of_the_highlighted_model_with_the_setting(build_app, monkeypatch):
+    started = []
+    monkeypatch.setattr(TocompressApp, "_start", lambda self, *args, **kw: started.append(args))
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5", "enter")
+        screen = app.screen
+        screen.query_one("#opt-max_seconds", Input).value = "7.5"
+        screen.query_one("#opt-eval_limit", Input).value = "100"
+        await pilot.press("r")
+    assert [(model, str(spec)) for model, spec, _ in started] == [("digits-cnn", "q8+p0.05")] * 2
+    options = started[1][2]
+    assert options.max_seconds == 7.5 and options.eval_limit == 100 and options.min_iters == 30

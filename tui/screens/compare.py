@@ -87,7 +87,9 @@ class CompareScreen(Screen[None]):
                     key=str(path),
                 )
         if not self.files:
-            self._say(f"no result files in {self.folder}/ yet; save one from the results screen (s), or type paths")
+            self._say(
+                f"no result files in {self.folder}/ yet; save one from the results screen (s), or type paths"
+            )
         else:
             self._say("a / b put the highlighted file in slot A / B; Enter fills the next free slot")
         table.focus()

@@ -19,17 +19,26 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from core.results import ResultFileError, compare_runs, default_result_path, save_result
 from tui.widgets.comparison import ComparisonView
 
-STATUS_STYLES = {"complete": "bold green", "partial": "bold yellow", "cancelled": "bold yellow", "failed": "bold red"}
+STATUS_STYLES = {
+    "complete": "bold green",
+    "partial": "bold yellow",
+    "cancelled": "bold yellow",
+    "failed": "bold red",
+}
 
 
-def comparison_of(result: dict[str, Any]) -> dict[str, Any] | None:
-    """The file's comparison, or the lone run against nothing, so a partial result still shows what was measured."""
-    if result.get("comparison"):
-        return result["comparison"]
+def setting_of(result: dict[str, Any]) -> str:
+    """The compressed variant in a result file (the baseline when it holds nothing else)."""
+    runs = result.get("runs") or []
+    return next((str(r["variant"]) for r in runs if r.get("variant") != "baseline"), "baseline")
+
+
+def lone_run_table(result: dict[str, Any], setting: str) -> dict[str, Any] | None:
+    """The one measured run against an empty column, so a cancelled or failed comparison still shows its values."""
     runs = result.get("runs") or []
     if not runs:
         return None
-    return compare_runs(runs[0], {"variant": "(not measured)"})
+    return compare_runs(runs[0], {"variant": f"{setting} (not run)"})
 
 
 def created_at(result: dict[str, Any]) -> datetime | None:
@@ -40,11 +49,8 @@ def created_at(result: dict[str, Any]) -> datetime | None:
         return None
 
 
-def default_save_path(result: dict[str, Any]) -> Path:
-    runs = result.get("runs") or []
-    comp = next((r["variant"] for r in runs if r.get("variant") != "baseline"), None)
-    setting = comp or (runs[0]["variant"] if runs else "baseline")
-    return default_result_path(str(result.get("model")), str(setting), created_at(result))
+def default_save_path(result: dict[str, Any], setting: str) -> Path:
+    return default_result_path(str(result.get("model")), setting, created_at(result))
 
 
 def status_line(result: dict[str, Any], note: str | None) -> Text:
@@ -79,11 +85,19 @@ class ResultsScreen(Screen[None]):
 
         path: Path
 
-    def __init__(self, result: dict[str, Any], note: str | None = None, save_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        result: dict[str, Any],
+        note: str | None = None,
+        save_path: Path | None = None,
+        setting: str | None = None,
+    ) -> None:
+        """`setting` is the compression that was asked for, which a cancelled run's file may not contain."""
         super().__init__()
         self.result = result
         self.note = note
-        self.save_path = save_path or default_save_path(result)
+        self.setting = setting or setting_of(result)
+        self.save_path = save_path or default_save_path(result, self.setting)
         self.saved_path: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -94,16 +108,20 @@ class ResultsScreen(Screen[None]):
         with Horizontal(id="save-row"):
             yield Label("Save to ", id="save-label")
             yield Input(str(self.save_path), id="save-path", compact=True)
-        yield Static(Text("s saves; edit the path and press Enter to save elsewhere", style="dim"), id="save-status")
+        yield Static(
+            Text("s saves; edit the path and press Enter to save elsewhere", style="dim"), id="save-status"
+        )
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "results"
-        comparison = comparison_of(self.result)
-        if comparison is None:
-            self.query_one(ComparisonView).update(Text("nothing was measured; see the errors above", style="yellow"))
+        view = self.query_one(ComparisonView)
+        if self.result.get("comparison"):
+            view.show(self.result["comparison"])
+        elif (lone := lone_run_table(self.result, self.setting)) is not None:
+            view.show(lone, verdicts=False)
         else:
-            self.query_one(ComparisonView).show(comparison)
+            view.update(Text("nothing was measured; see the errors above", style="yellow"))
         self.query_one("#result-body").focus()
 
     @on(Input.Submitted, "#save-path")

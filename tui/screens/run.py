@@ -17,6 +17,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
+from tui.format import fmt_bytes, fmt_seconds
 from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.ops import OpsPanel
 from tui.widgets.panels import (
@@ -29,7 +30,6 @@ from tui.widgets.panels import (
     absent_short,
 )
 from tui.widgets.progress import ProgressPanel
-from tui.widgets.units import fmt_bytes, fmt_seconds
 
 REFRESH_HZ = 4.0
 PLOT_SECONDS = 60.0
@@ -49,14 +49,15 @@ class VariantState:
     ops: dict[str, Any] | None = None
     eval: dict[str, Any] | None = None
     run: dict[str, Any] | None = None
+    result_status: str | None = None  # the worker's own "result" event, which a replay has without the "run"
 
     @property
     def done(self) -> bool:
-        return self.run is not None
+        return self.run is not None or self.result_status is not None
 
     @property
     def status(self) -> str | None:
-        return None if self.run is None else self.run.get("status")
+        return self.run.get("status") if self.run is not None else self.result_status
 
 
 @dataclass
@@ -99,24 +100,39 @@ class LiveRun:
                 v.ci_history.append(float(event["ci95_halfwidth_pct"]))
         elif kind == "model":
             self.variant(name).model = event
-            self.add_log("info", f"{name}: artifact {fmt_bytes(event.get('size_bytes'))}, {event.get('params'):,} params")
+            self.add_log(
+                "info",
+                f"{name}: artifact {fmt_bytes(event.get('size_bytes'))}, {event.get('params'):,} params",
+            )
         elif kind == "latency":
             self.variant(name).latency = event
             conv = "converged" if event.get("converged") else f"not converged ({event.get('reason')})"
-            self.add_log("info", f"{name}: mean {fmt_seconds(event.get('mean_s'))} over n={event.get('n')}, {conv}")
+            self.add_log(
+                "info", f"{name}: mean {fmt_seconds(event.get('mean_s'))} over n={event.get('n')}, {conv}"
+            )
         elif kind == "ops":
             self.variant(name).ops = event
         elif kind == "eval":
             self.variant(name).eval = event
             top1 = event.get("top1")
-            self.add_log("info", f"{name}: top-1 {top1 * 100:.1f}% on {event.get('dataset')}" if top1 is not None else f"{name}: evaluated")
+            self.add_log(
+                "info",
+                f"{name}: top-1 {top1 * 100:.1f}% on {event.get('dataset')}"
+                if top1 is not None
+                else f"{name}: evaluated",
+            )
         elif kind == "run":
             run = event.get("run") or {}
             self.variant(name).run = run
             for warning in run.get("warnings") or []:
                 self.add_log("warning", f"{name}: {warning}")
+        elif kind == "result":
+            self.variant(name).result_status = str(event.get("status", "complete"))
         elif kind == "hello":
-            self.add_log("info", f"worker pid {event.get('pid')}: TensorFlow {event.get('tensorflow')} on {event.get('backend')}")
+            self.add_log(
+                "info",
+                f"worker pid {event.get('pid')}: TensorFlow {event.get('tensorflow')} on {event.get('backend')}",
+            )
         elif kind == "log":
             self.add_log(str(event.get("level", "info")), str(event.get("message", "")))
         elif kind == "error":
@@ -133,7 +149,7 @@ class RunScreen(Screen[None]):
 
     BINDINGS = [
         Binding("x", "cancel_run", "Cancel run"),
-        Binding("escape", "cancel_run", "Cancel", show=False),
+        Binding("escape", "back_or_cancel", "Cancel", show=False),
     ]
 
     def __init__(self, live: LiveRun, session: Any | None, sensor_statuses: list[Any] | None) -> None:
@@ -172,11 +188,13 @@ class RunScreen(Screen[None]):
         gpu_reason = absent_short(statuses, GPU_SOURCES, "GPU")
         current = live.variants.get(live.current) if live.current else None
         self.query_one(ProgressPanel).show(list(live.variants.values()), current, live.session_state)
-        self.query_one(PowerPanel).update_from(snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power"))
+        self.query_one(PowerPanel).update_from(
+            snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power")
+        )
         self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason)
         self.query_one(MemoryPanel).update_from(snapshot, gpu_reason)
         ops = {name: v.ops for name, v in live.variants.items() if v.ops}
-        self.query_one(OpsPanel).show(ops, live.current)
+        self.query_one(OpsPanel).show_ops(ops, live.current)
         self._write_new_log_lines()
 
     def _write_new_log_lines(self) -> None:
@@ -184,6 +202,13 @@ class RunScreen(Screen[None]):
         for level, message in self.live.log[self._log_written :]:
             log.write(Text(message, style=LOG_STYLES.get(level, "")))
         self._log_written = len(self.live.log)
+
+    def action_back_or_cancel(self) -> None:
+        """Escape: back to setup once the run has ended (a crash, the end of a replay), else offer to cancel."""
+        if self.live.result is not None:
+            self.app.pop_screen()
+        else:
+            self.action_cancel_run()
 
     def action_cancel_run(self) -> None:
         """Ask first: cancelling stops the worker, and what it measured so far is kept."""
@@ -195,5 +220,6 @@ class RunScreen(Screen[None]):
                 self.app.cancel_run()  # type: ignore[attr-defined]
 
         self.app.push_screen(
-            ConfirmScreen("Stop this run? The worker is stopped; everything measured so far is kept."), answered
+            ConfirmScreen("Stop this run? The worker is stopped; everything measured so far is kept."),
+            answered,
         )

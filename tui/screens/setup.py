@@ -81,6 +81,13 @@ def parse_options(values: dict[str, str], base: RunOptions) -> RunOptions:
     return options
 
 
+def _option_text(value: float | None) -> str:
+    """An option as typed: whole numbers in full (2000000, not 2e+06), other numbers as short as exact."""
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def sensor_lines(statuses: list[Any] | None) -> Text:
     """One line per source: ✓/✗, its name, and what it found or why it is not there."""
     if statuses is None:
@@ -115,8 +122,16 @@ class SetupScreen(Screen[None]):
         compression: CompressionSpec
         options: RunOptions
 
-    def __init__(self, rows: list[ModelRow], model: str, compression: str, options: RunOptions) -> None:
+    def __init__(
+        self,
+        rows: list[ModelRow],
+        model: str,
+        compression: str,
+        options: RunOptions,
+        dataset: str | None = None,
+    ) -> None:
         super().__init__()
+        self.dataset = dataset
         self.rows = rows
         self.initial_model = model
         self.initial_compression = compression
@@ -141,7 +156,7 @@ class SetupScreen(Screen[None]):
                     value = getattr(self.base_options, name)
                     with Horizontal(classes="option"):
                         yield Label(label, classes="option-label")
-                        yield Input("" if value is None else f"{value:g}", id=f"opt-{name}", compact=True)
+                        yield Input(_option_text(value), id=f"opt-{name}", compact=True)
         yield Static(id="setup-error")
         yield Footer()
 
@@ -225,10 +240,17 @@ class SetupScreen(Screen[None]):
         info = row.info
         text = Text()
         text.append(info.name, style="bold")
-        text.append(f"  {info.family} {info.task}, {fmt_count(info.params)} params, input {fmt_shape(info.input_shape)}")
+        text.append(
+            f"  {info.family} {info.task}, {fmt_count(info.params)} params, input {fmt_shape(info.input_shape)}"
+        )
         text.append("\nweights: " + info.weights_source)
         text.append("\nevaluation data: ")
-        text.append(info.dataset or "none shipped for this model", style="" if info.dataset else "yellow")
+        if self.dataset:
+            text.append(f"{self.dataset} (--dataset)")
+        elif info.dataset:
+            text.append(f"{info.dataset} (the model's default)")
+        else:
+            text.append("none shipped for this model; pass --dataset", style="yellow")
         text.append("\n")
         text.append("✓ " if row.available else "✗ ", style="green" if row.available else "red")
         text.append(row.reason, style="" if row.available else "yellow")

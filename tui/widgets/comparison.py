@@ -12,32 +12,25 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.widgets.units import DASH, fmt_delta_pct, fmt_value
+from tui.format import fmt_delta, fmt_value
 
-_FRACTION_KEYS = {"top1", "top5", "precision", "recall", "f1"}
 BETTER_STYLE = "bold green"
 WORSE_STYLE = "bold red"
 
 
-def metric_text(metric: dict[str, Any], value: float | None) -> str:
-    """One metric's value with its unit; accuracy-like fractions print as percentages."""
-    if value is not None and metric["key"] in _FRACTION_KEYS:
-        return f"{value * 100:.1f}%"
-    return fmt_value(value, metric.get("unit", ""))
-
-
 def delta_text(metric: dict[str, Any]) -> Text:
     """The change in percent, green when better for this metric, red when worse, plain when neither applies."""
-    delta = metric.get("delta_pct")
-    if delta is None:
-        return Text(DASH, style="dim")
+    if metric.get("delta_pct") is None:
+        return Text(fmt_delta(metric), style="dim")
     better = metric.get("better")
     style = "" if better is None else (BETTER_STYLE if better else WORSE_STYLE)
     mark = "" if better is None else (" ▲" if better else " ▼")
-    return Text(fmt_delta_pct(delta) + mark, style=style)
+    return Text(fmt_delta(metric) + mark, style=style)
 
 
-def comparison_table(comparison: dict[str, Any], base_label: str | None = None, comp_label: str | None = None) -> Table:
+def comparison_table(
+    comparison: dict[str, Any], base_label: str | None = None, comp_label: str | None = None
+) -> Table:
     """A Rich table: metric | base | compressed | change; rows whose both values are missing are left out."""
     table = Table(expand=True, box=None, pad_edge=False, header_style="bold")
     table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
@@ -48,7 +41,10 @@ def comparison_table(comparison: dict[str, Any], base_label: str | None = None, 
         if metric.get("base") is None and metric.get("comp") is None:
             continue
         table.add_row(
-            metric["label"], metric_text(metric, metric.get("base")), metric_text(metric, metric.get("comp")), delta_text(metric)
+            metric["label"],
+            fmt_value(metric.get("base"), metric.get("unit", "")),
+            fmt_value(metric.get("comp"), metric.get("unit", "")),
+            delta_text(metric),
         )
     return table
 
@@ -58,7 +54,9 @@ def verdict_lines(comparison: dict[str, Any]) -> Text:
     text = Text()
     for i, verdict in enumerate(comparison.get("verdicts", [])):
         better = verdict.get("better")
-        mark, style = ("·", "dim") if better is None else (("✓", BETTER_STYLE) if better else ("✗", WORSE_STYLE))
+        mark, style = (
+            ("·", "dim") if better is None else (("✓", BETTER_STYLE) if better else ("✗", WORSE_STYLE))
+        )
         if i:
             text.append("\n")
         text.append(f"{mark} ", style=style)
@@ -69,7 +67,9 @@ def verdict_lines(comparison: dict[str, Any]) -> Text:
 
 def missing_metrics(comparison: dict[str, Any]) -> list[str]:
     """Labels of the metrics neither run measured, so the screen can say what this machine could not measure."""
-    return [m["label"] for m in comparison.get("metrics", []) if m.get("base") is None and m.get("comp") is None]
+    return [
+        m["label"] for m in comparison.get("metrics", []) if m.get("base") is None and m.get("comp") is None
+    ]
 
 
 class ComparisonView(Static):
@@ -79,8 +79,17 @@ class ComparisonView(Static):
     ComparisonView { height: auto; }
     """
 
-    def show(self, comparison: dict[str, Any], base_label: str | None = None, comp_label: str | None = None) -> None:
-        parts: list[Any] = [comparison_table(comparison, base_label, comp_label), Text(""), verdict_lines(comparison)]
+    def show(
+        self,
+        comparison: dict[str, Any],
+        base_label: str | None = None,
+        comp_label: str | None = None,
+        verdicts: bool = True,
+    ) -> None:
+        """Draw it; `verdicts=False` for a lone run, where there is nothing to judge."""
+        parts: list[Any] = [comparison_table(comparison, base_label, comp_label)]
+        if verdicts:
+            parts += [Text(""), verdict_lines(comparison)]
         missing = missing_metrics(comparison)
         if missing:
             parts.append(Text("\nnot measured here: " + ", ".join(missing), style="dim"))

@@ -11,9 +11,9 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
 
-from tui.widgets.units import fmt_seconds
+from tui.format import fmt_seconds
+from tui.widgets.livetext import LiveText
 
 OP_CLASS_LABELS: dict[str, str] = {
     "A": "conv",
@@ -33,17 +33,23 @@ def shares(by: dict[str, float] | None) -> dict[str, float]:
     return {k: v / total for k, v in (by or {}).items()} if total > 0 else {}
 
 
-class OpsPanel(Static):
+class OpsPanel(LiveText):
     """A bar per op class for the variant traced last, with the other variant's share for comparison."""
 
     def on_mount(self) -> None:
         self.border_title = "Per-op time"
-        self.show({}, None)
+        self.show_ops({}, None)
 
-    def show(self, ops_by_variant: dict[str, dict[str, Any]], current: str | None) -> None:
+    _shown: tuple[Any, ...] | None = None
+
+    def show_ops(self, ops_by_variant: dict[str, dict[str, Any]], current: str | None) -> None:
         """`ops_by_variant` maps a variant to its latest ops event; `current` is the one to draw bars for."""
+        key = (tuple((v, id(o)) for v, o in ops_by_variant.items()), current, self.size.width)
+        if key == self._shown:
+            return  # same events, same width: nothing to redraw
+        self._shown = key
         if not ops_by_variant:
-            self.update(Text("waiting for the per-op trace (runs after timing)", style="dim"))
+            self.show(Text("waiting for the per-op trace (runs after timing)", style="dim"))
             return
         current = current if current in ops_by_variant else list(ops_by_variant)[-1]
         ops = ops_by_variant[current]
@@ -55,7 +61,7 @@ class OpsPanel(Static):
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)
         table.add_column(justify="right", no_wrap=True)
-        table.add_column(justify="right", no_wrap=True, style="dim")
+        table.add_column(justify="right", no_wrap=True, style="dim")  # the other variant's share
         for cls, label in OP_CLASS_LABELS.items():
             share = mine.get(cls, 0.0)
             if not share and not (other or {}).get(cls):
@@ -66,13 +72,15 @@ class OpsPanel(Static):
                 f"{share * 100:.0f}%",
                 "" if other is None else f"{other.get(cls, 0.0) * 100:.0f}%",
             )
-        title = Text()
+        title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"{current}", style="bold")
-        title.append(f"  {ops.get('passes', '?')} pass(es), {fmt_seconds(ops.get('total_s'))} traced", style="dim")
+        title.append(
+            f" {fmt_seconds(ops.get('total_s'))} over {ops.get('passes', '?')} pass(es)", style="dim"
+        )
         if others:
-            title.append(f"  (dim: {next(iter(others))})", style="dim")
+            title.append(f"; last column: {next(iter(others))}", style="dim")
         top = sorted((ops.get("by_type") or {}).items(), key=lambda kv: kv[1], reverse=True)[:TOP_TYPES]
         tops = Text("top: ", style="dim", no_wrap=True, overflow="ellipsis")
         for i, (op, seconds) in enumerate(top):
             tops.append(("  " if i else "") + f"{op} {fmt_seconds(seconds)}")
-        self.update(Group(title, tops, table))
+        self.show(Group(title, tops, table))

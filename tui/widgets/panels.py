@@ -10,10 +10,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
-from tui.widgets.plots import TimePlot, achieved_rate_hz, find_series, rail_keys
-from tui.widgets.units import fmt_bytes
+from tui.format import fmt_bytes
+from tui.widgets.livetext import LiveText
+from tui.widgets.plots import TimePlot, achieved_rate_hz, find_series, rail_keys, set_sparkline
 
 POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
 GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")
@@ -52,21 +53,23 @@ class PowerPanel(Vertical):
     """Total board power over time with now/mean/peak and the idle line; the per-rail breakdown underneath."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="power-stats", classes="panel-stats")
+        yield LiveText(id="power-stats", classes="panel-stats")
         yield TimePlot(id="power-plot")
-        yield Static(id="power-rails", classes="panel-stats")
+        yield LiveText(id="power-rails", classes="panel-stats")
 
     def on_mount(self) -> None:
         self.border_title = "Power"
 
-    def update_from(self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: Text) -> None:
+    def update_from(
+        self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: Text
+    ) -> None:
         series = find_series(snapshot, "power_mw")
-        stats = self.query_one("#power-stats", Static)
+        stats = self.query_one("#power-stats", LiveText)
         self.set_class(series is None, "-absent")
         if series is None:
             self.border_title, self.border_subtitle = "Power", ""
-            stats.update(reason)
-            self.query_one("#power-rails", Static).update("")
+            stats.show(reason)
+            self.query_one("#power-rails", LiveText).show("")
             return
         watts = series.y / 1000.0
         rate = achieved_rate_hz(series.t)
@@ -75,7 +78,7 @@ class PowerPanel(Vertical):
         text = Text()
         text.append(f"mean {watts.mean():.2f}  peak {watts.max():.2f}  ")
         text.append(f"idle {idle_w:.2f} W" if idle_w is not None else "idle —", style="green")
-        stats.update(text)
+        stats.show(text)
         hlines = [(idle_w, "green")] if idle_w is not None else []
         self.query_one("#power-plot", TimePlot).draw([(series.t, watts, "W", "cyan")], t0, hlines)
         readings = []
@@ -87,14 +90,14 @@ class PowerPanel(Vertical):
         for value, name in sorted(readings, reverse=True):  # biggest consumers first: they fit a narrow panel
             rails.append(name, style="bold")
             rails.append(f" {value / 1000:.2f} W  ")
-        self.query_one("#power-rails", Static).update(rails or Text("no per-rail readings", style="dim"))
+        self.query_one("#power-rails", LiveText).show(rails or Text("no per-rail readings", style="dim"))
 
 
 class LoadPanel(Vertical):
     """GPU utilization over time (and CPU load, which every machine has, so the panel is never blank)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="load-stats", classes="panel-stats")
+        yield LiveText(id="load-stats", classes="panel-stats")
         yield TimePlot(id="load-plot")
 
     def on_mount(self) -> None:
@@ -111,8 +114,12 @@ class LoadPanel(Vertical):
             text.append(gpu_reason + "  ", style="yellow")
         if cpu is not None:
             text.append(f"CPU {cpu.y[-1]:.0f}%", style="bold cyan")
-        self.query_one("#load-stats", Static).update(text)
-        lines = [(s.t, s.y, label, color) for s, label, color in ((gpu, "GPU", "magenta"), (cpu, "CPU", "cyan")) if s]
+        self.query_one("#load-stats", LiveText).show(text)
+        lines = [
+            (s.t, s.y, label, color)
+            for s, label, color in ((gpu, "GPU", "magenta"), (cpu, "CPU", "cyan"))
+            if s
+        ]
         self.set_class(not lines, "-absent")
         if lines:
             self.query_one("#load-plot", TimePlot).draw(lines, t0, ylim=(0, 100))
@@ -122,11 +129,12 @@ class MemoryPanel(Vertical):
     """The worker's RSS against system RAM, GPU memory where reported, and the RSS trend."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="memory-bars")
+        yield LiveText(id="memory-bars")
         yield Sparkline([], id="rss-trend")
 
     def on_mount(self) -> None:
         self.border_title = "Memory"
+        self.border_subtitle = "worker RSS over time"
 
     def update_from(self, snapshot: dict[str, Any] | None, gpu_reason: str) -> None:
         rss = find_series(snapshot, "rss_bytes")
@@ -135,7 +143,7 @@ class MemoryPanel(Vertical):
         gpu_used = find_series(snapshot, "gpu_mem_used_bytes")
         gpu_total = find_series(snapshot, "gpu_mem_total_bytes")
         total_b = float(total.y[-1]) if total else None
-        width = max(6, self.size.width - 30)
+        width = max(3, self.size.width - 11 - 22)  # label, then room for `350.1 MiB / 23.5 GiB`
         text = Text(no_wrap=True, overflow="ellipsis")
         self._bar_line(text, "worker RSS", rss.y[-1] if rss else None, total_b, width, "no worker yet")
         text.append("\n")
@@ -147,11 +155,13 @@ class MemoryPanel(Vertical):
         else:
             text.append("GPU memory ", style="bold")
             text.append("not reported: " + gpu_reason, style="dim")
-        self.query_one("#memory-bars", Static).update(text)
-        self.query_one("#rss-trend", Sparkline).data = [] if rss is None else rss.y[-120:].tolist()
+        self.query_one("#memory-bars", LiveText).show(text)
+        set_sparkline(self.query_one("#rss-trend", Sparkline), [] if rss is None else rss.y[-120:].tolist())
 
     @staticmethod
-    def _bar_line(text: Text, label: str, value: float | None, total: float | None, width: int, missing: str) -> None:
+    def _bar_line(
+        text: Text, label: str, value: float | None, total: float | None, width: int, missing: str
+    ) -> None:
         text.append(f"{label:<11}", style="bold")
         if value is None:
             text.append(missing, style="dim")
@@ -160,4 +170,4 @@ class MemoryPanel(Vertical):
         text.append(_bar(fraction, width), style="cyan")
         text.append(f" {fmt_bytes(value)}")
         if total:
-            text.append(f" of {fmt_bytes(total)}", style="dim")
+            text.append(f" / {fmt_bytes(total)}", style="dim")

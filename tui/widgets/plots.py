@@ -6,6 +6,7 @@ cannot; its cost grows with the number of points, so series are binned to about 
 
 from __future__ import annotations
 
+import time
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -44,6 +45,12 @@ def rail_keys(snapshot: dict[str, Any] | None) -> list[tuple[str, str]]:
     return found
 
 
+def set_sparkline(sparkline: Any, data: list[float]) -> None:
+    """Give a Sparkline new data only when it differs, since every assignment repaints it."""
+    if list(sparkline.data or []) != data:
+        sparkline.data = data
+
+
 def achieved_rate_hz(t: np.ndarray) -> float | None:
     """Samples per second actually delivered over the span of `t`; None with fewer than two samples."""
     if len(t) < 2 or t[-1] <= t[0]:
@@ -65,7 +72,14 @@ def downsample(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarra
 
 
 class TimePlot(PlotextPlot):
-    """Lines over the last minutes, x in seconds since the run started, with optional horizontal markers."""
+    """Lines over the last minutes, x in seconds since the run started, with optional horizontal markers.
+
+    A redraw costs several milliseconds (plotext builds the chart, then it is parsed from ANSI), so it happens at
+    most every `min_interval_s`, not on every tick of the panels around it.
+    """
+
+    min_interval_s = 0.5
+    _drawn_at = float("-inf")
 
     DEFAULT_CSS = """
     TimePlot { height: 1fr; min-height: 4; }
@@ -79,6 +93,10 @@ class TimePlot(PlotextPlot):
         ylim: tuple[float, float] | None = None,
     ) -> None:
         """Replace the plot: `lines` are (t, y, label, colour); `hlines` are (y, colour)."""
+        now = time.monotonic()
+        if now - self._drawn_at < self.min_interval_s:
+            return
+        self._drawn_at = now
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()

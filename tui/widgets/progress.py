@@ -8,9 +8,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
-from tui.widgets.units import fmt_seconds
+from tui.format import fmt_seconds
+from tui.widgets.livetext import LiveText
+from tui.widgets.plots import set_sparkline
 
 PHASE_LABELS: dict[str, str] = {
     "load": "load",
@@ -75,15 +77,15 @@ class ProgressPanel(Vertical):
     """Two lines of text and a sparkline of the CI half-width, which should fall toward the target."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="phase-line")
-        yield Static(id="numbers-line")
+        yield LiveText(id="phase-line")
+        yield LiveText(id="numbers-line")
         yield Sparkline([], id="ci-trend", summary_function=mean)
 
     def on_mount(self) -> None:
         self.border_title = "Progress"
 
     def show(self, variants: list[Any], current: Any | None, session_state: str | None) -> None:
-        self.query_one("#phase-line", Static).update(phase_line(variants, session_state))
-        self.query_one("#numbers-line", Static).update(numbers_line(current))
+        self.query_one("#phase-line", LiveText).show(phase_line(variants, session_state))
+        self.query_one("#numbers-line", LiveText).show(numbers_line(current))
         history = current.ci_history[-200:] if current is not None else []
-        self.query_one("#ci-trend", Sparkline).data = history
+        set_sparkline(self.query_one("#ci-trend", Sparkline), history)

@@ -1,0 +1,56 @@
+"""`tocompress --replay FILE`: a run recorded with `tocompress run --record` drives the live panels again.
+
+fixtures/run_q8.jsonl was recorded on this 2-core machine (no board sensors: host telemetry and worker events).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tui.screens.run import RunScreen
+from tui.screens.setup import SetupScreen
+
+RECORDING = Path(__file__).parent / "fixtures" / "run_q8.jsonl"
+
+
+async def test_replay_plays_events_and_telemetry_then_escape_goes_back(build_app, text_of):
+    app = build_app(replay=RECORDING, replay_speed=20.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 20
+        while app.live is None or app.live.result is None:
+            assert time.monotonic() < deadline, "the replay did not finish"
+            await pilot.pause(0.1)
+        screen = app.screen
+        assert isinstance(screen, RunScreen)
+        await pilot.pause(0.5)  # one more refresh tick after the last event
+        assert [v.status for v in app.live.variants.values()] == ["complete", "complete"]
+        assert all(v.latency and v.ops and v.eval for v in app.live.variants.values())
+        assert "q8" in text_of(screen.query_one("#ops")) and "A conv" in text_of(screen.query_one("#ops"))
+        memory = text_of(screen.query_one("#memory-bars"))
+        assert "worker RSS" in memory and "MiB / " in memory.splitlines()[0]  # replayed host telemetry
+        assert ("info", "replay finished (Escape goes back)") in app.live.log
+        await pilot.press("escape")
+        assert isinstance(app.screen, SetupScreen)
+
+
+async def test_no_screen_breaks_when_the_terminal_is_resized(build_app, result_q8):
+    """Resize through tiny, huge and back to 80x24 on the live, results and setup screens; nothing raises."""
+    app = build_app(replay=RECORDING, replay_speed=5.0)
+
+    async def resize_around(pilot) -> None:
+        for size in ((40, 12), (200, 60), (100, 30), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause(0.3)
+            assert app.screen.size == size and app.is_running
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await resize_around(pilot)  # the live screen, while the replay plays
+        app.show_result(result_q8)
+        await resize_around(pilot)
+        app.pop_screen()
+        while app.live.result is None:
+            await pilot.pause(0.1)
+        await pilot.press("escape")
+        assert isinstance(app.screen, SetupScreen)
+        await resize_around(pilot)
