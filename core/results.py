@@ -100,20 +100,28 @@ def verdicts(
     ):
         m = _metric(metrics, key)
         if m["delta_pct"] is None:
-            reason = _reason_for(goal, base, comp)
+            reason = _missing_reason(key, base, comp)
             out.append({"goal": goal, "text": f"{noun}: not measured ({reason})", "better": None})
             continue
         d = m["delta_pct"]
-        direction = "smaller" if goal == "size" else "lower"
-        if d > 0:
-            direction = "larger" if goal == "size" else "higher"
-        text = f"{noun} {abs(d):.1f}% {direction}"
-        if goal == "time":
-            text += _significance(base, comp)
-        out.append({"goal": goal, "text": text, "better": m["better"]})
+        if goal == "size":
+            direction = "smaller" if d <= 0 else "larger"
+        else:
+            direction = "lower" if d <= 0 else "higher"
+        text, better = f"{noun} {abs(d):.1f}% {direction}", m["better"]
+        if goal == "time" and _within_confidence(base, comp):
+            text += " (within the 95% confidence bounds: no real change)"
+            better = None
+        out.append({"goal": goal, "text": text, "better": better})
     acc = _metric(metrics, "top1")
     if acc["base"] is None or acc["comp"] is None:
-        out.append({"goal": "accuracy", "text": "accuracy: not measured", "better": None})
+        out.append(
+            {
+                "goal": "accuracy",
+                "text": f"accuracy: not measured ({_missing_reason('top1', base, comp)})",
+                "better": None,
+            }
+        )
     else:
         pts = (acc["comp"] - acc["base"]) * 100.0
         better = None if abs(pts) < 0.05 else pts > 0
@@ -122,28 +130,29 @@ def verdicts(
     return out
 
 
-def _significance(base: dict[str, Any], comp: dict[str, Any]) -> str:
-    """Say when a latency change is within the two runs' confidence bounds, so noise is not read as a finding."""
+def _within_confidence(base: dict[str, Any], comp: dict[str, Any]) -> bool:
+    """Whether a latency change is inside the two runs' 95% confidence bounds, so noise is not read as a finding."""
     hb, hc = (
         metric_value(base, ("latency", "ci95_halfwidth_pct")),
         metric_value(comp, ("latency", "ci95_halfwidth_pct")),
     )
     mb, mc = metric_value(base, ("latency", "mean_s")), metric_value(comp, ("latency", "mean_s"))
-    if None in (hb, hc, mb, mc):
-        return ""
-    assert hb is not None and hc is not None and mb is not None and mc is not None
-    if abs(mc - mb) <= mb * hb / 100 + mc * hc / 100:
-        return " (within the 95% confidence bounds: no real change)"
-    return ""
+    if hb is None or hc is None or mb is None or mc is None:
+        return False
+    return abs(mc - mb) <= mb * hb / 100 + mc * hc / 100
 
 
-def _reason_for(goal: str, base: dict[str, Any], comp: dict[str, Any]) -> str:
-    block = {"energy": "energy", "time": "latency", "size": "model"}[goal]
-    for run in (comp, base):
-        node = run.get(block) if isinstance(run, dict) else None
-        if isinstance(node, dict) and node.get("reason"):
-            return str(node["reason"])
-    return "the run did not get that far"
+def _missing_reason(key: str, base: dict[str, Any], comp: dict[str, Any]) -> str:
+    """Why a metric is missing: the block's own reason where it gives one, else which run lacks it."""
+    path = next(m[3] for m in METRICS if m[0] == key)
+    for run in (base, comp):
+        if metric_value(run, path) is not None:
+            continue
+        block = run.get(path[0]) if isinstance(run, dict) else None
+        if isinstance(block, dict) and block.get("reason"):
+            return str(block["reason"])
+        return f"{run.get('variant')} did not get that far"
+    return "unknown"
 
 
 def make_result_file(

@@ -24,6 +24,7 @@ class RunRecord:
         self.ops: dict[str, Any] | None = None
         self.accuracy: dict[str, Any] | None = None
         self.windows: list[tuple[float, float, int]] = []
+        self.last_progress: dict[str, Any] | None = None
         self.phases: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
         self.warnings: list[str] = []
@@ -39,6 +40,8 @@ class RunRecord:
             self.phases[str(event.get("name"))] = body
         elif kind == "model":
             self.model = {k: body.get(k) for k in ("params", "nonzero_params", "size_bytes", "artifact")}
+        elif kind == "progress":
+            self.last_progress = body
         elif kind == "window":
             self.windows.append((float(event["t0"]), float(event["t1"]), int(event.get("n", 0))))
         elif kind == "latency":
@@ -61,6 +64,10 @@ class RunRecord:
 
     def finish(self, returncode: int, *, cancelled: bool, log_path: Path | None = None) -> None:
         """Settle the status from the exit code, with one clear line when the worker died without saying why."""
+        if self.status != "complete" and "done" in self.phases:
+            self.status = "complete"  # every measurement was reported; only the closing event was cut off
+        if self.latency is None and self.last_progress is not None:
+            self.latency = _latency_from_progress(self.last_progress, cancelled)
         if cancelled and self.status != "complete":
             self.status = "cancelled"
             self.errors.append(f"{self.variant}: cancelled; what was measured before is kept")
@@ -100,6 +107,23 @@ class RunRecord:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
         }
+
+
+def _latency_from_progress(progress: dict[str, Any], cancelled: bool) -> dict[str, Any]:
+    """The timing loop was cut short: keep what its last progress report said (n, mean, CI) rather than nothing."""
+    n = int(progress.get("iter") or 0)
+    why = "cancelled" if cancelled else "the worker stopped"
+    return {
+        "n": n,
+        "mean_s": progress.get("mean_s"),
+        "median_s": None,
+        "p90_s": None,
+        "p99_s": None,
+        "std_s": None,
+        "ci95_halfwidth_pct": progress.get("ci95_halfwidth_pct"),
+        "converged": False,
+        "reason": f"{why} during timing after {n} iterations; mean and CI from the last progress report",
+    }
 
 
 def _death_reason(returncode: int) -> str:

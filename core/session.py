@@ -22,7 +22,7 @@ from core.environment import collect_environment
 from core.results import make_result_file
 from core.runrecord import RunRecord
 from core.spec import CompressionSpec, RunOptions, RunSpec
-from core.worker.protocol import decode, encode
+from core.worker.protocol import decode
 
 OnEvent = Callable[[dict[str, Any]], None]
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +102,11 @@ class Session:
             status = "partial" if any(r.get("latency") or r.get("model") for r in runs) else "failed"
         result = make_result_file(cfg.model, environment, runs, status, errors)
         self._emit({"type": "session", "state": "done", "status": status})
+        if self._recorder is not None:
+            self._recorder.write_event(
+                {"type": "session-result", "result": result}
+            )  # a replay ends on results
+            self._recorder.close()
         return result
 
     def cancel(self) -> None:
@@ -138,8 +143,6 @@ class Session:
     def _stop_telemetry(self) -> None:
         if self.sampler is not None:
             self.sampler.stop()
-        if self._recorder is not None:
-            self._recorder.close()
 
     def _measure_idle(self) -> None:
         """Idle (static) power before any model runs, deducted from every energy figure as the paper does."""
@@ -201,8 +204,6 @@ class Session:
                         continue
                     event.setdefault("variant", record.variant)
                     record.add(event)
-                    if self._recorder is not None:
-                        self._recorder.write_event(event)
                     self._emit(event)
             except BrokenPipeError:
                 pass
@@ -233,7 +234,13 @@ class Session:
                 source.set_pid(pid)
 
     def _emit(self, event: dict[str, Any]) -> None:
+        """Pass an event on (and into the recording): worker events as they came, session events stamped here."""
+        import time
+
         event.setdefault("v", 1)
+        event.setdefault("t", time.monotonic())
+        if self._recorder is not None:
+            self._recorder.write_event(event)
         self._on_event(event)
 
 
@@ -256,31 +263,52 @@ def _terminate(proc: subprocess.Popen[str]) -> None:
     threading.Thread(target=_kill_later, daemon=True).start()
 
 
-def replay_session(
-    path: str | Path, on_event: OnEvent, speed: float = 1.0, stop: threading.Event | None = None
-) -> None:
-    """Play back a recorded run's worker events at their recorded pace, for demos and `--replay FILE`."""
-    import time
+class ReplaySession:
+    """A recorded run (`--record FILE`) played back with the Session's face: its worker and session events at their
+    recorded pace, and its telemetry through a Sampler of ReplaySources, so the live panels move as they did."""
 
-    stop = stop or threading.Event()
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    events = [e["event"] for e in map(_json_or_none, lines) if isinstance(e, dict) and "event" in e]
-    if not events:
-        return
-    t_first = events[0].get("t", 0.0)
-    start = time.monotonic()
-    for event in events:
-        due = start + (event.get("t", t_first) - t_first) / max(speed, 1e-6)
-        if stop.wait(max(0.0, due - time.monotonic())):
-            return
-        on_event(event)
+    idle_power_w: float | None = None
+
+    def __init__(self, path: str | Path, on_event: OnEvent | None = None, speed: float = 1.0) -> None:
+        from core.telemetry.replay import ReplaySource, load_trace
+        from core.telemetry.sampler import Sampler
+
+        self.path = Path(path)
+        self.speed = max(speed, 1e-6)
+        self._on_event = on_event or (lambda event: None)
+        self._stop = threading.Event()
+        self._trace = load_trace(self.path)  # ValueError naming the bad line, for the caller to show
+        names = list(self._trace.t)
+        self.sampler = (
+            Sampler([ReplaySource(self.path, n, speed=self.speed) for n in names]) if names else None
+        )
+
+    def run(self) -> dict[str, Any] | None:
+        """Play the events; returns the recorded result, or None if the recording ended before one was made."""
+        import time
+
+        events = self._trace.events
+        result = None
+        if self.sampler is not None:
+            self.sampler.start()
+        try:
+            t_first = next((e["t"] for e in events if isinstance(e.get("t"), (int, float))), 0.0)
+            start = time.monotonic()
+            for event in events:
+                due = start + (event.get("t", t_first) - t_first) / self.speed
+                if self._stop.wait(max(0.0, due - time.monotonic())):
+                    return None
+                if event.get("type") == "session-result":
+                    result = event.get("result")
+                    continue
+                self._on_event(event)
+        finally:
+            if self.sampler is not None:
+                self.sampler.stop()
+        return result
+
+    def cancel(self) -> None:
+        self._stop.set()
 
 
-def _json_or_none(line: str) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError:
-        return None
-
-
-__all__ = ["Session", "SessionConfig", "replay_session", "encode"]
+__all__ = ["ReplaySession", "Session", "SessionConfig"]

@@ -10,7 +10,6 @@ The App owns all state; the worker thread only calls the core and posts messages
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +194,11 @@ class TocompressApp(App[None]):
         )
         self.live = LiveRun(model, [str(v) for v in config.variants()])
         if replay is not None:
-            self.session = _ReplayRun(replay, self._forward, self.replay_speed)
+            try:
+                self.session = _new_replay(replay, self._forward, self.replay_speed)
+            except (OSError, ValueError) as exc:
+                self.notify(_one_line(exc), title="cannot replay", severity="error")
+                return
         else:
             self.session = _new_session(config, self._forward)
         self.push_screen(RunScreen(self.live, self.session, self.sensor_statuses))
@@ -316,46 +319,16 @@ class TocompressApp(App[None]):
         self.exit(return_code=1 if self.run_failed else 0)
 
 
-class _ReplayRun:
-    """Session-shaped playback of a recorded run: its events through `replay_session`, its telemetry through a
-    Sampler of ReplaySources over the same file (none when the file holds events only)."""
-
-    idle_power_w = None
-
-    def __init__(self, path: Path, on_event: Callable[[dict[str, Any]], None], speed: float) -> None:
-        from core.telemetry.replay import ReplaySource, load_trace
-        from core.telemetry.sampler import Sampler
-
-        self.path = path
-        self.on_event = on_event
-        self.speed = speed
-        self._stop = threading.Event()
-        try:
-            names = list(load_trace(path).t)
-        except (OSError, ValueError) as exc:
-            on_event({"type": "log", "level": "warning", "message": f"no telemetry to replay: {exc}"})
-            names = []
-        self.sampler = Sampler([ReplaySource(path, name, speed=speed) for name in names]) if names else None
-
-    def run(self) -> None:
-        from core.session import replay_session
-
-        if self.sampler is not None:
-            self.sampler.start()
-        try:
-            replay_session(self.path, self.on_event, speed=self.speed, stop=self._stop)
-        finally:
-            if self.sampler is not None:
-                self.sampler.stop()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-
 def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:
     from core.session import Session
 
     return Session(config, on_event=on_event)
+
+
+def _new_replay(path: Path, on_event: Callable[[dict[str, Any]], None], speed: float) -> Any:
+    from core.session import ReplaySession
+
+    return ReplaySession(path, on_event, speed)
 
 
 def _one_line(exc: BaseException) -> str:

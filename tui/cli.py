@@ -190,6 +190,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from tui.app import make_app
 
     app: Any = make_app(
+        workdir=Path(args.workdir),
+        dataset=args.dataset,
+        worker_python=args.worker_python,
         model=args.model,
         compression=args.compress,
         autorun=args.autorun,
@@ -201,6 +204,18 @@ def run_dashboard(args: argparse.Namespace) -> int:
     )
     app.run()
     return int(getattr(app, "return_code", 0) or 0)
+
+
+def _check_replay(path: str) -> None:
+    """A recording that cannot be played is refused here, with the line that is wrong, before the screen opens."""
+    from core.telemetry.replay import load_trace
+
+    if not Path(path).is_file():
+        raise UsageError(f"--replay {path}: no such file; record one with `tocompress run --record FILE`")
+    try:
+        load_trace(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--replay {exc}") from None
 
 
 if __name__ == "__main__":

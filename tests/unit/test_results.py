@@ -59,6 +59,15 @@ def test_latency_change_inside_confidence_bounds_is_flagged():
     c = compare_runs(_run("baseline", 4, 0.0100, 0.9, ci=3.0), _run("q8", 1, 0.0102, 0.9, ci=3.0))
     time_verdict = next(v for v in c["verdicts"] if v["goal"] == "time")
     assert "no real change" in time_verdict["text"]
+    assert time_verdict["better"] is None  # not a finding, so neither green nor red
+
+
+def test_missing_metric_says_which_run_lacks_it():
+    comp = _run("q8", 100, 0.01, 0.9)
+    comp["latency"] = None
+    c = compare_runs(_run("baseline", 400, 0.01, 0.9), comp)
+    time_verdict = next(v for v in c["verdicts"] if v["goal"] == "time")
+    assert time_verdict["text"] == "inference time: not measured (q8 did not get that far)"
 
 
 def test_save_is_atomic_and_cleans_nan(tmp_path):
