@@ -52,7 +52,9 @@ class CompressionSpec:
             steps.append(_parse_step(part.strip(), raw))
         kinds = [s.kind for s in steps]
         if len(set(kinds)) != len(kinds):
-            raise SpecError(f"compression {text!r} repeats a step; use each of qN and pF at most once, e.g. q8+p0.25")
+            raise SpecError(
+                f"compression {text!r} repeats a step; use each of qN and pF at most once, e.g. q8+p0.25"
+            )
         return cls(tuple(steps))
 
     def __str__(self) -> str:
@@ -86,7 +88,9 @@ def _parse_step(part: str, whole: str) -> Step:
         value = float(m.group(1))
         fraction = value / 100 if m.group(2) else value
         if not MIN_PRUNE < fraction <= MAX_PRUNE:
-            raise SpecError(f"compression {whole!r}: pruned fraction {value:g}{m.group(2)} is out of range; {_HELP}")
+            raise SpecError(
+                f"compression {whole!r}: pruned fraction {value:g}{m.group(2)} is out of range; {_HELP}"
+            )
         return Step("p", fraction=round(fraction, 6))
     raise SpecError(f"compression {whole!r}: cannot read {part!r}; {_HELP}")
 
@@ -110,9 +114,13 @@ class RunOptions:
         if not 0 < self.ci_target_pct <= 100:
             raise SpecError(f"confidence target {self.ci_target_pct}% must be in (0, 100]; the paper uses 5")
         if self.min_iters < 2:
-            raise SpecError(f"min iterations {self.min_iters} must be at least 2 to compute a confidence interval")
+            raise SpecError(
+                f"min iterations {self.min_iters} must be at least 2 to compute a confidence interval"
+            )
         if self.max_iters < self.min_iters:
-            raise SpecError(f"max iterations {self.max_iters} is below min iterations {self.min_iters}; raise it")
+            raise SpecError(
+                f"max iterations {self.max_iters} is below min iterations {self.min_iters}; raise it"
+            )
         if self.max_seconds <= 0:
             raise SpecError(f"max seconds {self.max_seconds} must be positive")
         if self.warmup_iters < 0 or self.trace_passes < 0 or self.batch_size < 1:
