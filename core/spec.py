@@ -101,8 +101,9 @@ class RunOptions:
 
     ci_target_pct: float = 5.0
     min_iters: int = 30
-    max_iters: int = 2000
+    max_iters: int = 20000
     max_seconds: float = 20.0
+    min_seconds: float = 2.0  # timed span floor: sub-ms models must not "converge" in a 20 ms burst
     warmup_iters: int = 10
     batch_size: int = 1
     trace_passes: int = 3
@@ -123,6 +124,10 @@ class RunOptions:
             )
         if self.max_seconds <= 0:
             raise SpecError(f"max seconds {self.max_seconds} must be positive")
+        if not 0 <= self.min_seconds <= self.max_seconds:
+            raise SpecError(
+                f"min seconds {self.min_seconds} must be between 0 and max seconds {self.max_seconds}"
+            )
         if self.warmup_iters < 0 or self.trace_passes < 0 or self.batch_size < 1:
             raise SpecError("warm-up iterations and trace passes must be >= 0 and batch size >= 1")
         if self.idle_seconds < 0:

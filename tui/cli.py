@@ -39,6 +39,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-iters", type=int, default=d.min_iters)
     p.add_argument("--max-iters", type=int, default=d.max_iters)
     p.add_argument("--max-seconds", type=float, default=d.max_seconds, help="cap on timing per variant")
+    p.add_argument("--min-seconds", type=float, default=d.min_seconds, help="floor on timing per variant")
     p.add_argument("--warmup", type=int, default=d.warmup_iters, help="warm-up iterations")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--trace-passes", type=int, default=d.trace_passes, help="per-op traced passes (0: skip)")
@@ -97,6 +98,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         min_iters=args.min_iters,
         max_iters=args.max_iters,
         max_seconds=args.max_seconds,
+        min_seconds=args.min_seconds,
         warmup_iters=args.warmup,
         batch_size=args.batch_size,
         trace_passes=args.trace_passes,

@@ -90,12 +90,24 @@ def _check_args(
 
 
 def _stop_reason(
-    n: int, elapsed_s: float, ci: float, target_pct: float, min_iters: int, max_iters: int, max_seconds: float
+    n: int,
+    elapsed_s: float,
+    ci: float,
+    target_pct: float,
+    min_iters: int,
+    max_iters: int,
+    max_seconds: float,
+    min_seconds: float = 0.0,
 ) -> tuple[bool, str] | None:
     """(converged, reason) when the loop should stop after `n` samples, else None."""
-    if n >= min_iters and ci <= target_pct:
+    if n >= min_iters and elapsed_s >= min_seconds and ci <= target_pct:
         return True, f"95% CI half-width {ci:.1f}% <= {target_pct:g}% after {n} iterations"
     if n >= max_iters:
+        if n >= min_iters and ci <= target_pct:  # only the time floor was unmet: the CI rule itself holds
+            return True, (
+                f"95% CI half-width {ci:.1f}% <= {target_pct:g}% after {n} iterations "
+                f"(iteration cap reached before the {min_seconds:g} s floor)"
+            )
         return False, f"hit the {max_iters}-iteration cap with CI {ci:.1f}% > {target_pct:g}%"
     if elapsed_s >= max_seconds and n >= 2:
         if n < min_iters:
@@ -113,6 +125,7 @@ def measure_latency(
     min_iters: int = 30,
     max_iters: int = 2000,
     max_seconds: float = 20.0,
+    min_seconds: float = 0.0,
     on_progress: ProgressCallback | None = None,
     progress_every_s: float = 0.1,
     clock: Callable[[], float] = time.perf_counter,
@@ -124,7 +137,9 @@ def measure_latency(
     `window_clock` (time.monotonic) terms, one per progress chunk: energy is integrated over them, and the time
     spent in `on_progress` falls between windows, not inside. `on_progress(iter, elapsed_s, mean_s, ci_pct)` is
     called at the end of each chunk (every `progress_every_s`, and at the stop); ci_pct is inf until defined. The seconds cap stops the loop even
-    below `min_iters` (once 2 samples exist), so one very slow model cannot run for minutes.
+    below `min_iters` (once 2 samples exist), so one very slow model cannot run for minutes. `min_seconds` is a
+    floor on the timed span: a sub-millisecond model would otherwise "converge" in 20 ms, a span one scheduler
+    hiccup can skew, and too short for a power sensor to see.
     """
     _check_args(target_pct, min_iters, max_iters, max_seconds, progress_every_s)
     t_table = _t_crit(np.arange(max_iters, dtype=np.float64))  # t_table[df]; df 0 is nan and never used
@@ -147,7 +162,7 @@ def measure_latency(
         m2 += delta * (dt - mean)
         if n >= 2:
             ci = _ci_pct(float(t_table[n - 1]), m2 / (n - 1), n, mean)
-        stop = _stop_reason(n, t1 - start, ci, target_pct, min_iters, max_iters, max_seconds)
+        stop = _stop_reason(n, t1 - start, ci, target_pct, min_iters, max_iters, max_seconds, min_seconds)
         if stop is None and t1 - chunk_start < progress_every_s:
             continue
         windows.append((window_t0, window_clock(), n - chunk_first))

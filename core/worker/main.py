@@ -159,6 +159,7 @@ def run_variant(spec: RunSpec, emit: Emit, phase_event: Callable[[str], None]) -
         min_iters=opts.min_iters,
         max_iters=opts.max_iters,
         max_seconds=opts.max_seconds,
+        min_seconds=opts.min_seconds,
         on_progress=on_progress,
     )
     for t0, t1, n in windows:

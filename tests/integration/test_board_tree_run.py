@@ -37,6 +37,7 @@ def test_power_energy_and_gpu_from_a_tx2_tree(tmp_path):
             min_iters=30,
             max_iters=3000,
             max_seconds=2,
+            min_seconds=1,
             warmup_iters=5,
             trace_passes=0,
             eval_limit=60,

@@ -81,7 +81,13 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
         model="digits-cnn",
         compression=CompressionSpec.parse("q6"),
         options=RunOptions(
-            min_iters=10, max_iters=100, max_seconds=2, warmup_iters=2, trace_passes=0, idle_seconds=0
+            min_iters=10,
+            max_iters=100,
+            max_seconds=2,
+            min_seconds=0.5,
+            warmup_iters=2,
+            trace_passes=0,
+            idle_seconds=0,
         ),
         workdir=tmp_path,
         include_baseline=False,

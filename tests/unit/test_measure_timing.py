@@ -80,6 +80,21 @@ def test_constant_latency_converges_at_the_floor():
     assert s.ci95_halfwidth_pct == pytest.approx(0.0, abs=1e-9)
 
 
+def test_min_seconds_keeps_a_fast_model_timing_for_the_floor():
+    timer = FakeTimer(constant(0.001))
+    s, samples, _ = measure(timer, min_iters=30, max_iters=5000, min_seconds=2.0, max_seconds=10.0)
+    assert s.converged
+    assert 2000 <= s.n <= 2001  # 2 s of 1 ms inferences, although the CI was met after 30
+    assert sum(samples) == pytest.approx(2.0, abs=0.002)
+
+
+def test_iteration_cap_before_the_time_floor_still_counts_as_converged():
+    timer = FakeTimer(constant(0.001))
+    s, _, _ = measure(timer, min_iters=30, max_iters=500, min_seconds=2.0, max_seconds=10.0)
+    assert s.n == 500 and s.converged
+    assert "iteration cap reached before the 2 s floor" in s.reason
+
+
 def test_noisy_latency_needs_more_iterations_and_meets_the_target():
     rng = np.random.default_rng(123)
     timer = FakeTimer(rng.normal(0.010, 0.003, size=5000).clip(0.001))

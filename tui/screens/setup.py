@@ -37,6 +37,7 @@ OPTION_FIELDS: tuple[tuple[str, str, type], ...] = (
     ("ci_target_pct", "CI target %", float),
     ("min_iters", "min iterations", int),
     ("max_iters", "max iterations", int),
+    ("min_seconds", "min seconds", float),
     ("max_seconds", "max seconds", float),
     ("idle_seconds", "idle seconds", float),
     ("eval_limit", "eval samples", int),
