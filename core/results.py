@@ -61,6 +61,8 @@ def compare_runs(base: dict[str, Any], comp: dict[str, Any]) -> dict[str, Any]:
         delta_pct = None
         if b is not None and c is not None and b != 0:
             delta_pct = (c - b) / abs(b) * 100.0
+        elif b == 0 and c == 0:
+            delta_pct = 0.0
         better = None
         if delta_pct is not None and lower_is_better is not None and abs(delta_pct) >= 0.05:
             better = (delta_pct < 0) == lower_is_better
@@ -99,6 +101,10 @@ def verdicts(
         ("energy", "energy_j", "energy per inference"),
     ):
         m = _metric(metrics, key)
+        if m["delta_pct"] is None and m["base"] is not None and m["comp"] is not None:
+            text = f"{noun}: {m['base']:.3g} -> {m['comp']:.3g} (no percentage change from zero)"
+            out.append({"goal": goal, "text": text, "better": None})
+            continue
         if m["delta_pct"] is None:
             reason = _missing_reason(key, base, comp)
             out.append({"goal": goal, "text": f"{noun}: not measured ({reason})", "better": None})

@@ -282,6 +282,11 @@ class ReplaySession:
         self.sampler = (
             Sampler([ReplaySource(self.path, n, speed=self.speed) for n in names]) if names else None
         )
+        events = self._trace.events
+        self.variants = list(dict.fromkeys(e["variant"] for e in events if e.get("type") == "phase"))
+        self.model = next(
+            (e["spec"]["model"] for e in events if e.get("type") == "hello" and "spec" in e), None
+        )
 
     def run(self) -> dict[str, Any] | None:
         """Play the events; returns the recorded result, or None if the recording ended before one was made."""
@@ -301,6 +306,10 @@ class ReplaySession:
                 if event.get("type") == "session-result":
                     result = event.get("result")
                     continue
+                if event.get("state") == "idle-done":
+                    self.idle_power_w = event.get("idle_power_w")
+                if event.get("state") == "idle-done":
+                    self.idle_power_w = event.get("idle_power_w")
                 self._on_event(event)
         finally:
             if self.sampler is not None:

@@ -192,15 +192,17 @@ class TocompressApp(App[None]):
             worker_python=self.worker_python,
             dataset=self.dataset,
         )
-        self.live = LiveRun(model, [str(v) for v in config.variants()])
         if replay is not None:
             try:
                 self.session = _new_replay(replay, self._forward, self.replay_speed)
             except (OSError, ValueError) as exc:
                 self.notify(_one_line(exc), title="cannot replay", severity="error")
                 return
+            model, variants = self.session.model or model, self.session.variants
         else:
             self.session = _new_session(config, self._forward)
+            variants = [str(v) for v in config.variants()]
+        self.live = LiveRun(model, variants)
         self.push_screen(RunScreen(self.live, self.session, self.sensor_statuses))
         self._run_session(self.session)
 

@@ -54,3 +54,17 @@ async def test_no_screen_breaks_when_the_terminal_is_resized(build_app, result_q
         await pilot.press("escape")
         assert isinstance(app.screen, SetupScreen)
         await resize_around(pilot)
+
+
+async def test_a_fresh_recording_replays_to_its_results(build_app, q8_run):
+    """A recording made now (tests/conftest.py's real run, with --record) ends on the results it produced."""
+    from tui.screens.results import ResultsScreen
+
+    app = build_app(replay=q8_run["dir"] / "rec.jsonl", replay_speed=10.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 30
+        while not isinstance(app.screen, ResultsScreen):
+            assert time.monotonic() < deadline, "the replay did not reach the results screen"
+            await pilot.pause(0.1)
+        assert app.live.model == "digits-cnn" and app.live.variant_names == ["baseline", "q8"]
+        assert app.live.result["comparison"] == q8_run["data"]["comparison"]

@@ -137,3 +137,11 @@ def test_default_path_is_shell_friendly():
 
     path = default_result_path("digits-cnn", "q8+p0.25", datetime(2026, 1, 2, 3, 4, 5))
     assert str(path) == "results/digits-cnn-q8_p0.25-20260102-030405.json"
+
+
+def test_zero_energy_is_a_measured_zero_not_missing():
+    c = compare_runs(_run("baseline", 4, 0.01, 0.9, energy=0.0), _run("q8", 1, 0.01, 0.9, energy=0.0))
+    assert _metric(c, "energy_j")["delta_pct"] == 0.0
+    c = compare_runs(_run("baseline", 4, 0.01, 0.9, energy=0.0), _run("q8", 1, 0.01, 0.9, energy=0.002))
+    energy = next(v for v in c["verdicts"] if v["goal"] == "energy")
+    assert energy["text"] == "energy per inference: 0 -> 0.002 (no percentage change from zero)"

@@ -154,6 +154,8 @@ class RunScreen(Screen[None]):
 
     def __init__(self, live: LiveRun, session: Any | None, sensor_statuses: list[Any] | None) -> None:
         super().__init__()
+        # Set before mounting: a watcher fired from on_mount can outlive a screen replaced at once (a fast replay).
+        self.sub_title = f"{live.model}: " + " vs ".join(live.variant_names)
         self.live = live
         self.session = session
         self.sensor_statuses = sensor_statuses
@@ -173,7 +175,6 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#log", RichLog).border_title = "Log"
-        self.sub_title = f"{self.live.model}: " + " vs ".join(self.live.variant_names)
         self.refresh_panels()
         self.set_interval(1.0 / REFRESH_HZ, self.refresh_panels)
 
