@@ -24,6 +24,18 @@ PHASE_LABELS: dict[str, str] = {
 }
 
 
+# The session's states in words, for the moments when no variant is in a phase.
+SESSION_STATES = {
+    "probing": "probing sensors",
+    "idle": "measuring idle power",
+    "idle-done": "idle power measured",
+    "worker-start": "starting the worker (TensorFlow import)",
+    "worker-exit": "worker finished",
+    "done": "done",
+    "cancelled": "cancelled",
+}
+
+
 def phase_line(variants: list[Any], session_state: str | None) -> Text:
     """`baseline ✓  q8 ▸ timing` then the phase steps of the running variant with the current one lit."""
     text = Text()
@@ -38,7 +50,7 @@ def phase_line(variants: list[Any], session_state: str | None) -> Text:
             text.append(v.name, style="dim")
         text.append("  ")
     if running is None:
-        text.append(session_state or "starting", style="italic")
+        text.append(SESSION_STATES.get(session_state or "", session_state or "starting"), style="italic")
         return text
     for i, (key, label) in enumerate(PHASE_LABELS.items()):
         if i:
