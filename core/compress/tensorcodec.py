@@ -111,8 +111,8 @@ def choose_encoding(keep: np.ndarray, value_bits: int) -> tuple[str, int | None,
         gaps = gaps_between(np.flatnonzero(listed))
         k = best_rice_k(gaps)
         options.append((rice_size_bytes(gaps, k) + values_size, encoding, k))
-    size, encoding, k = min(options, key=lambda option: option[0])  # first wins a tie, so dense is preferred
-    return encoding, k, size
+    size, encoding, best_k = min(options, key=lambda option: option[0])  # first wins a tie: dense preferred
+    return encoding, best_k, size
 
 
 def encode_tensor(w: np.ndarray, spec: CompressionSpec) -> tuple[TensorMeta, bytes]:
@@ -128,18 +128,23 @@ def encode_tensor(w: np.ndarray, spec: CompressionSpec) -> tuple[TensorMeta, byt
     bits = scale = min_value = None
     for step in spec.steps if is_compressible(arr) else ():
         if step.kind == "q":
+            assert step.bits is not None  # the parser sets bits on every q step
             q = quantize(current[keep], step.bits)
             codes = np.zeros(count, dtype=np.uint16)
             codes[keep] = q.codes
             current[keep] = dequantize(q)
             bits, scale, min_value = q.bits, q.scale, q.min_value
         else:
+            assert step.fraction is not None  # the parser sets fraction on every p step
             keep &= magnitude_mask(current, step.fraction)
             current[~keep] = 0.0
     encoding, rice_k, _ = choose_encoding(keep, bits or FLOAT_BITS)
     if encoding == "dense":
         keep[:] = True
-    values = current[keep].astype("<f4").tobytes() if codes is None else pack_bits(codes[keep], bits)
+    if codes is None or bits is None:
+        values = current[keep].astype("<f4").tobytes()
+    else:
+        values = pack_bits(codes[keep], bits)
     meta = TensorMeta(shape, arr.dtype.name, encoding, bits, scale, min_value, int(keep.sum()), rice_k)
     return meta, _structure_bytes(keep, encoding, rice_k) + values
 
@@ -164,6 +169,8 @@ def decode_tensor(meta: TensorMeta, payload: bytes | memoryview) -> np.ndarray:
     if meta.bits is None:
         decoded = np.frombuffer(values, dtype="<f4").astype(np.float32)
     else:
+        if meta.scale is None or meta.min_value is None:
+            raise CodecError(f"quantized tensor of shape {meta.shape} has no scale/min in the tensor table")
         decoded = dequantize_codes(unpack_bits(values, meta.bits, meta.stored), meta.scale, meta.min_value)
     if meta.encoding == "dense":
         if meta.stored != count or len(structure):
@@ -181,6 +188,7 @@ def _structure_bytes(keep: np.ndarray, encoding: str, rice_k: int | None) -> byt
     if encoding == "bitmap":
         return np.packbits(keep, bitorder="little").tobytes()
     listed = keep if encoding == "kept_gaps" else ~keep
+    assert rice_k is not None  # choose_encoding gives a Rice parameter with every gaps encoding
     return rice_encode(gaps_between(np.flatnonzero(listed)), rice_k)
 
 

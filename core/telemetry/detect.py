@@ -139,9 +139,9 @@ def select_sources(statuses: Sequence[SourceStatus], only: Sequence[str] | None 
     else:
         picked_names = []
         for preference in (POWER_PREFERENCE, GPU_PREFERENCE, ("host",)):
-            name = next((n for n in preference if n in by_name and by_name[n].available), None)
-            if name is not None and name not in picked_names:
-                picked_names.append(name)
+            pick = next((n for n in preference if n in by_name and by_name[n].available), None)
+            if pick is not None and pick not in picked_names:
+                picked_names.append(pick)
     picked: list[Source] = [s for s in (by_name[name].source for name in picked_names) if s is not None]
     _close_unpicked(statuses, picked)
     return picked
