@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,23 @@ def check_model(name: str) -> None:
     ok, reason = availability(info)
     if not ok:
         raise UsageError(f"model {info.name} is not available here: {reason}")
+
+
+def check_dataset(model: str, dataset: str | None) -> None:
+    """Fail before any process starts when the evaluation set is unknown or does not fit the model."""
+    from core.data import load_eval_set
+
+    load_eval_set(model, dataset, limit=1)
+
+
+def check_worker_python(python: str | None) -> None:
+    """Fail before measuring when the worker interpreter given by the user cannot be run."""
+    if python is None:
+        return
+    if shutil.which(python) is None:
+        raise UsageError(
+            f"--worker-python {python}: not an executable; give the path of a Python with TensorFlow"
+        )
 
 
 def check_writable(path: str | None) -> None:

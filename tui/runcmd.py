@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.table import Table
 
 from core.results import ResultFileError, default_result_path, save_result
 from core.spec import CompressionSpec
@@ -18,11 +19,13 @@ console = Console(stderr=True)
 
 def run_command(args: argparse.Namespace) -> int:
     from core.session import Session, SessionConfig
-    from tui.cli import check_model, check_writable, options_from
+    from tui.cli import check_dataset, check_model, check_worker_python, check_writable, options_from
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
     check_model(args.model)
+    check_dataset(args.model, args.dataset)
+    check_worker_python(args.worker_python)
     check_writable(args.json_path)
     config = SessionConfig(
         model=args.model,
@@ -40,13 +43,19 @@ def run_command(args: argparse.Namespace) -> int:
     with console.status("starting", spinner="dots") as status:
         progress.status = status
         result = Session(config, on_event=progress).run()
-    print_summary(result)
+    print_summary(result, shown=progress.shown)
     code = 0 if result["status"] == "complete" else 1
     if result["status"] == "cancelled":
         code = 130
-    if args.json_path or result["runs"]:
+    if _measured_anything(result):
         code = _save(result, args.json_path, args.model, str(compression)) or code
     return code
+
+
+def _measured_anything(result: dict[str, Any]) -> bool:
+    return any(
+        run.get(block) for run in result.get("runs") or [] for block in ("model", "latency", "accuracy")
+    )
 
 
 def _save(result: dict[str, Any], path: str | None, model: str, setting: str) -> int:
@@ -72,6 +81,7 @@ class _Progress:
 
     def __init__(self) -> None:
         self.status: Any = None
+        self.shown: set[str] = set()  # error lines already printed, so the summary does not repeat them
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind, variant = event.get("type"), event.get("variant", "")
@@ -96,6 +106,7 @@ class _Progress:
             console.print(f"{variant}: top-1 {event['top1'] * 100:.2f}% on {event['n_samples']} samples")
         elif kind == "error":
             console.print(f"[red]{variant}: {event['message']}[/]")
+            self.shown.add(str(event["message"]))
         elif kind == "session" and event.get("state") in ("idle", "worker-start", "cancelled"):
             self._set(event.get("message") or f"{variant}: starting worker")
 
@@ -104,26 +115,30 @@ class _Progress:
             self.status.update(text)
 
 
-def print_summary(result: dict[str, Any]) -> None:
-    """The before/after table and the verdicts, or whatever single run there is."""
+def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None:
+    """The before/after table and the verdicts, or whatever single run there is; then errors not yet shown."""
     out = Console()
     comparison = result.get("comparison")
     runs = result.get("runs") or []
     if comparison:
-        out.print(
-            comparison_table(
-                comparison, f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}"
-            )
-        )
-        for v in comparison["verdicts"]:
-            mark = {True: "[green]better[/]", False: "[red]worse[/]", None: "[dim]-[/]"}[v["better"]]
-            out.print(f"  {v['goal']:<9} {mark:<20} {v['text']}")
-    elif runs:
+        title = f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}"
+        out.print(comparison_table(comparison, title))
+        out.print(_verdict_grid(comparison["verdicts"]))
+    elif _measured_anything(result):
         out.print(run_table(runs[-1], f"{result['model']}: {runs[-1]['variant']}"))
     for run in runs:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):
             out.print(f"[yellow]{run['variant']}: latency did not converge: {lat.get('reason')}[/]")
     for err in result.get("errors") or []:
-        out.print(f"[red]{err}[/]")
+        if not any(message in err for message in shown or ()):
+            out.print(f"[red]{err}[/]")
     out.print(f"status: {result['status']}")
+
+
+def _verdict_grid(verdicts: list[dict[str, Any]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    for v in verdicts:
+        mark = {True: "[green]better[/]", False: "[red]worse[/]", None: "[dim]-[/]"}[v["better"]]
+        grid.add_row(v["goal"], mark, v["text"])
+    return grid

@@ -22,6 +22,9 @@ def _run(capsys, *argv):
         (["run", "--model", "nmt"], "no builder in this version"),
         (["run", "--min-iters", "50", "--max-iters", "10"], "max iterations 10 is below min iterations 50"),
         (["compare", "nope-a.json", "nope-b.json"], "no result file at nope-a.json"),
+        (["run", "--dataset", "bogus"], "unknown dataset 'bogus'; choose one of: digits-test"),
+        (["run", "--worker-python", "/nonexistent/python"], "not an executable"),
+        (["--replay", "nope.jsonl"], "no such file"),
     ],
 )
 def test_bad_input_is_one_line(capsys, monkeypatch, tmp_path, argv, fragment):
