@@ -200,12 +200,19 @@ def _error(message: str) -> None:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    from core.models.registry import get_model_info
+
     CompressionSpec.parse(args.compress)
     options = options_from(args)
-    if args.replay and not Path(args.replay).is_file():
-        raise UsageError(
-            f"--replay {args.replay}: no such file; record one with `tocompress run --record FILE`"
-        )
+    get_model_info(
+        args.model
+    )  # an unknown name is refused; a known but unavailable one opens with its reason
+    if args.autorun:
+        check_model(args.model)
+        check_dataset(args.model, args.dataset)
+    check_worker_python(args.worker_python)
+    if args.replay:
+        _check_replay(args.replay)
     check_writable(args.save)
     from tui.app import make_app
 

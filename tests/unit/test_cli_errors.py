@@ -25,6 +25,9 @@ def _run(capsys, *argv):
         (["run", "--dataset", "bogus"], "unknown dataset 'bogus'; choose one of: digits-test"),
         (["run", "--worker-python", "/nonexistent/python"], "not an executable"),
         (["--replay", "nope.jsonl"], "no such file"),
+        (["--replay", "README.md"], "not json"),
+        (["--model", "nope"], "unknown model 'nope'"),
+        (["--model", "vgg16", "--autorun"], "tocompress never downloads them"),
     ],
 )
 def test_bad_input_is_one_line(capsys, monkeypatch, tmp_path, argv, fragment):
