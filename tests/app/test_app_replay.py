@@ -66,5 +66,6 @@ async def test_a_fresh_recording_replays_to_its_results(build_app, q8_run):
         while not isinstance(app.screen, ResultsScreen):
             assert time.monotonic() < deadline, "the replay did not reach the results screen"
             await pilot.pause(0.1)
+        await pilot.pause(0.3)  # let the new screen settle before the test tears the app down
         assert app.live.model == "digits-cnn" and app.live.variant_names == ["baseline", "q8"]
         assert app.live.result["comparison"] == q8_run["data"]["comparison"]

@@ -51,6 +51,7 @@ class CompareScreen(Screen[None]):
 
     def __init__(self, folder: Path, slot_a: Path | None = None) -> None:
         super().__init__()
+        self.sub_title = f"compare result files in {folder}/"  # before mount: see RunScreen.__init__
         self.folder = folder
         self.initial_a = slot_a
         self.files: list[tuple[Path, dict[str, Any] | None]] = []
@@ -70,7 +71,6 @@ class CompareScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"compare result files in {self.folder}/"
         table = self.query_one("#files", DataTable)
         table.add_columns("file", "model", "setting", "status", "created")
         self.files = find_result_files(self.folder)

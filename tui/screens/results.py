@@ -72,6 +72,8 @@ def status_line(result: dict[str, Any], note: str | None) -> Text:
 class ResultsScreen(Screen[None]):
     """The comparison table and verdicts, with the save path at the bottom."""
 
+    SUB_TITLE = "results"  # a class constant, so no title watcher fires after mount (see RunScreen.__init__)
+
     BINDINGS = [
         Binding("s", "save", "Save"),
         Binding("c", "app.compare", "Compare"),
@@ -114,7 +116,6 @@ class ResultsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "results"
         view = self.query_one(ComparisonView)
         if self.result.get("comparison"):
             view.show(self.result["comparison"])
