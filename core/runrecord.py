@@ -25,6 +25,8 @@ class RunRecord:
         self.accuracy: dict[str, Any] | None = None
         self.windows: list[tuple[float, float, int]] = []
         self.last_progress: dict[str, Any] | None = None
+        self.latency_rss_bytes: int | None = None
+        self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
         self.phases: dict[str, dict[str, Any]] = {}
         self.errors: list[str] = []
         self.warnings: list[str] = []
@@ -80,15 +82,33 @@ class RunRecord:
             )
         self.status = "partial" if (self.model or self.latency) else "failed"
 
+    def capture_telemetry(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> None:
+        """Fix the power, energy, GPU and memory blocks now, while the timing windows are still in the ring buffers.
+
+        Called when the latency event arrives (timing is over), so the sampler's buffers only need to span one
+        timing loop, not the tracing and evaluation that follow it.
+        """
+        from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
+
+        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
+        timing_t = self.phases.get("timing", {}).get("t")
+        preload = self.phases.get("load", {}).get("rss_bytes")
+        self.telemetry = {
+            "power": power,
+            "energy": energy,
+            "gpu": gpu_block(sampler, self.windows),
+            "memory": memory_block(
+                sampler, timing_t, self.windows, preload, self.latency_rss_bytes, self.phases
+            ),
+        }
+
     def to_run_result(
         self, sampler: Any, idle_power_w: float | None, power_source: str | None
     ) -> dict[str, Any]:
         """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
-        from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
-
-        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
-        timing = self.phases.get("timing", {}).get("t")
-        preload = self.phases.get("load", {}).get("rss_bytes")
+        if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
+            self.capture_telemetry(sampler, idle_power_w, power_source)
+        assert self.telemetry is not None
         return {
             "variant": self.variant,
             "status": self.status,
@@ -96,12 +116,7 @@ class RunRecord:
             "worker": {k: self.hello.get(k) for k in ("pid", "python", "tensorflow", "backend")} or None,
             "model": self.model,
             "latency": self.latency,
-            "power": power,
-            "energy": energy,
-            "gpu": gpu_block(sampler, self.windows),
-            "memory": memory_block(
-                sampler, timing, self.windows, preload, getattr(self, "latency_rss_bytes", None), self.phases
-            ),
+            **self.telemetry,
             "accuracy": self.accuracy,
             "ops": self.ops,
             "errors": list(self.errors),

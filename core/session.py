@@ -137,7 +137,10 @@ class Session:
             probes = {st.name: Probe(st.available, st.reason, st.details) for st in statuses}
             self._recorder = Recorder(self.config.record_path, probes)
             sources = [self._recorder.wrap(s) for s in sources]
-        self.sampler = Sampler(sources)
+        # The buffers need to span the idle measurement or one timing loop (the blocks are fixed when timing
+        # ends), plus a minute of history for the live plots; a 1 kHz all-rail source costs ~0.1 MiB a second.
+        opts = self.config.options
+        self.sampler = Sampler(sources, capacity_s=max(opts.max_seconds, opts.idle_seconds) + 60.0)
         self.sampler.start()
 
     def _stop_telemetry(self) -> None:
@@ -204,6 +207,8 @@ class Session:
                         continue
                     event.setdefault("variant", record.variant)
                     record.add(event)
+                    if event.get("type") == "latency":
+                        record.capture_telemetry(self.sampler, self.idle_power_w, self.power_source)
                     self._emit(event)
             except BrokenPipeError:
                 pass
