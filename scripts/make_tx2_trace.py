@@ -6,7 +6,7 @@ inference bursts with 0.5 s gaps, then 2.5 s idle. TegraPowerSource (100 Hz, to 
 (20 Hz) and HostSource (10 Hz, this machine's real figures) are sampled by the Sampler through Recorder.wrap().
 The power figures are synthetic, not measured on a TX2.
 
-    python assets/traces/make_tx2_synthetic.py
+    python scripts/make_tx2_trace.py
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.telemetry.host import HostSource  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> None:
         stop = threading.Event()
         sources = [TegraPowerSource(root=tmp), TegraGpuSource(root=tmp), HostSource(os.getpid())]
         note = (
-            "synthetic: TX2 sysfs tree (tests/fixtures/boards.py) driven by assets/traces/make_tx2_synthetic.py; "
+            "synthetic: TX2 sysfs tree (tests/fixtures/boards.py) driven by scripts/make_tx2_trace.py; "
             f"inference bursts at {BURSTS_S} s after the first row (+-10 ms), idle otherwise; host figures from the machine "
             "that generated it"
         )
