@@ -1,4 +1,4 @@
-"""Regenerates tx2-synthetic.jsonl.gz: a TX2-tree run recorded through the real sources and the Recorder.
+"""Regenerates assets/traces/tx2-synthetic.jsonl.gz: a TX2-tree run recorded through the real sources and the Recorder.
 
 The board is tests.fixtures.boards.make_tx2_tree under a temp dir; a writer thread rewrites its INA3221 and GPU load
 files in place (fixed-width, as the drivers' values change) following a synthetic profile: 3 s idle, three 2 s
@@ -29,7 +29,7 @@ from core.telemetry.replay import Recorder  # noqa: E402
 from core.telemetry.sampler import Sampler  # noqa: E402
 from tests.fixtures.boards import TX2_MONITORS, make_tx2_tree  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "tx2-synthetic.jsonl.gz"
+OUT = ROOT / "assets" / "traces" / "tx2-synthetic.jsonl.gz"
 BURSTS_S = [(3.0, 5.0), (5.5, 7.5), (8.0, 10.0)]
 DURATION_S = 12.5
 # Extra current (mA at 19.1 V) per rail while the model runs; VDD_IN carries the sum plus ~10% conversion loss.
