@@ -33,7 +33,6 @@ from core.compress.quantize import dequantize, dequantize_codes, quantize
 from core.spec import CompressionSpec
 
 FLOAT_BITS = 32
-SPARSE_ENCODINGS = ("bitmap", "kept_gaps", "pruned_gaps")
 
 
 class CodecError(ValueError):

@@ -37,11 +37,6 @@ def _digits_test() -> EvalSet:
 _DATASETS: dict[str, Callable[[], EvalSet]] = {"digits-test": _digits_test}
 
 
-def dataset_names() -> list[str]:
-    """Names accepted by `load_eval_set(..., dataset=...)`."""
-    return list(_DATASETS)
-
-
 def load_eval_set(model_name: str, dataset: str | None = None, limit: int | None = None) -> EvalSet:
     """The set to score `model_name` on (its default when `dataset` is None), cut to the first `limit` samples."""
     info = get_model_info(model_name)

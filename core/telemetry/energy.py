@@ -8,7 +8,7 @@ rather than a number that silently leaves part of the run out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -102,14 +102,6 @@ def achieved_rate_hz(t_s: np.ndarray) -> float | None:
     if len(t) < 2 or t[-1] <= t[0]:
         return None
     return (len(t) - 1) / float(t[-1] - t[0])
-
-
-def no_power_reason(reasons: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
-    """One line saying why there is no power figure, from each power source's probe reason."""
-    items = list(reasons.items()) if isinstance(reasons, Mapping) else list(reasons)
-    if not items:
-        return "no power sensor was probed"
-    return "no power sensor on this machine: " + "; ".join(f"{name}: {why}" for name, why in items)
 
 
 def power_summary(

@@ -24,7 +24,6 @@ import time
 from typing import Any, TextIO
 
 PROTOCOL_VERSION = 1
-PHASES: tuple[str, ...] = ("load", "compress", "warmup", "timing", "tracing", "evaluating", "done")
 
 
 def encode(type_: str, **fields: Any) -> str:
