@@ -78,6 +78,8 @@ def compare_runs(base: dict[str, Any], comp: dict[str, Any]) -> dict[str, Any]:
                 "lower_is_better": lower_is_better,
             }
         )
+    if _within_confidence(base, comp):  # a change inside both CIs is noise, neither better nor worse
+        next(m for m in metrics if m["key"] == "latency_mean_s")["better"] = None
     return {
         "baseline": base.get("variant"),
         "compressed": comp.get("variant"),

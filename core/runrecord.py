@@ -151,3 +151,88 @@ def _death_reason(returncode: int) -> str:
     if returncode == 0:
         return "worker exited before reporting a result"
     return f"worker exited with code {returncode} before reporting a result"
+
+
+def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One RunResult from several worker processes of the same variant (`repeat`), pyperf-style.
+
+    Latency: each process weighs the same (mean of process means), the std is the exact pooled std of all samples,
+    and the CI is the Student t interval over the process means: that one includes the run-to-run noise (memory
+    layout, scheduling, clocks) that a single process's CI cannot see. Size, accuracy and ops come from the first
+    process (they are deterministic); memory and power take the worst or the mean across processes.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    first = runs[0]
+    merged = dict(first)
+    statuses = [r.get("status") for r in runs]
+    merged["status"] = next(
+        (s for s in ("failed", "cancelled", "partial") if s in statuses), first.get("status")
+    )
+    merged["latency"] = _merge_latency([r["latency"] for r in runs if r.get("latency")])
+    merged["power"] = _merge_block([r.get("power") for r in runs], mean=("mean_w",), worst=("peak_w",))
+    merged["energy"] = _merge_block([r.get("energy") for r in runs], mean=("j_per_inference",), worst=())
+    merged["gpu"] = _merge_block([r.get("gpu") for r in runs], mean=("mean_load_pct",), worst=())
+    merged["memory"] = _merge_block(
+        [r.get("memory") for r in runs], mean=(), worst=("peak_rss_bytes", "delta_rss_bytes")
+    )
+    merged["errors"] = [e for r in runs for e in r.get("errors") or []]
+    merged["warnings"] = [w for r in runs for w in r.get("warnings") or []]
+    return merged
+
+
+def _merge_latency(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    import math
+
+    import numpy as np
+
+    from core.measure.timing import ci95_halfwidth_pct
+
+    usable = [b for b in blocks if b.get("mean_s") is not None and b.get("n")]
+    if not usable:
+        return blocks[0] if blocks else None
+    n = np.array([b["n"] for b in usable], dtype=float)
+    means = np.array([b["mean_s"] for b in usable], dtype=float)
+    stds = np.array([b.get("std_s") or 0.0 for b in usable], dtype=float)
+    grand = float(np.average(means, weights=n))
+    pooled_var = (np.sum((n - 1) * stds**2) + np.sum(n * (means - grand) ** 2)) / max(n.sum() - 1, 1)
+    between = ci95_halfwidth_pct(means)
+    within = max((b.get("ci95_halfwidth_pct") or math.inf) for b in usable)
+    ci = between if math.isfinite(between) else None
+    k = len(usable)
+    return {
+        "n": int(n.sum()),
+        "mean_s": float(means.mean()),
+        "median_s": _median_of(usable, "median_s"),
+        "p90_s": _median_of(usable, "p90_s"),
+        "p99_s": _median_of(usable, "p99_s"),
+        "std_s": float(math.sqrt(pooled_var)),
+        "ci95_halfwidth_pct": ci,
+        "converged": all(b.get("converged") for b in usable),
+        "reason": (
+            f"{k} worker processes; 95% CI over their means {between:.1f}% "
+            f"(within one process at most {within:.1f}%)"
+        ),
+        "processes": k,
+        "process_means_s": [float(m) for m in means],
+    }
+
+
+def _median_of(blocks: list[dict[str, Any]], key: str) -> float | None:
+    """Median across processes of a per-process percentile (exact pooled percentiles need every sample)."""
+    import statistics
+
+    values = [b[key] for b in blocks if b.get(key) is not None]
+    return float(statistics.median(values)) if values else None
+
+
+def _merge_block(blocks: list[Any], mean: tuple[str, ...], worst: tuple[str, ...]) -> dict[str, Any]:
+    present = [b for b in blocks if isinstance(b, dict)]
+    out = dict(present[0]) if present else {}
+    for key in mean:
+        values = [b[key] for b in present if b.get(key) is not None]
+        out[key] = sum(values) / len(values) if values else None
+    for key in worst:
+        values = [b[key] for b in present if b.get(key) is not None]
+        out[key] = max(values) if values else None
+    return out

@@ -15,12 +15,13 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
 from core.environment import collect_environment
 from core.results import make_result_file
-from core.runrecord import RunRecord
+from core.runrecord import RunRecord, merge_runs
 from core.spec import CompressionSpec, RunOptions, RunSpec
 from core.worker.protocol import decode
 
@@ -70,22 +71,23 @@ class Session:
         cfg = self.config
         cfg.options.validate()
         environment = collect_environment(cfg.sysfs_root)
-        runs: list[dict[str, Any]] = []
+        per_variant: dict[str, list[dict[str, Any]]] = {str(v): [] for v in cfg.variants()}
         errors: list[str] = []
         status = "complete"
         try:
             self._start_telemetry()
             self._measure_idle()
-            for compression in cfg.variants():
-                if self._cancel.is_set():
+            # Variants alternate (baseline, q8, baseline, q8, ...) so slow drift of the machine hits both alike.
+            for repeat, compression in product(range(cfg.options.repeat), cfg.variants()):
+                if self._cancel.is_set() or errors:
                     break
-                record = self._run_variant(compression, environment)
-                run = record.to_run_result(self.sampler, self.idle_power_w, self.power_source)
-                runs.append(run)
+                record = self._run_variant(compression, environment, repeat)
+                process_runs = per_variant[record.variant]
+                process_runs.append(record.to_run_result(self.sampler, self.idle_power_w, self.power_source))
+                run = merge_runs(process_runs)
                 self._emit({"type": "run", "variant": record.variant, "run": run})
                 if record.status != "complete":
                     errors.extend(record.errors)
-                    break
         except KeyboardInterrupt:
             self._interrupted = True
             self.cancel()
@@ -98,7 +100,8 @@ class Session:
             self._emit(
                 {"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"}
             )
-        elif errors or len(runs) < len(cfg.variants()):
+        runs = [merge_runs(process_runs) for process_runs in per_variant.values() if process_runs]
+        if status != "cancelled" and (errors or len(runs) < len(per_variant)):
             status = "partial" if any(r.get("latency") or r.get("model") for r in runs) else "failed"
         result = make_result_file(cfg.model, environment, runs, status, errors)
         self._emit({"type": "session", "state": "done", "status": status})
@@ -166,12 +169,15 @@ class Session:
         self._emit({"type": "session", "state": "idle-done", "idle_power_w": self.idle_power_w})
 
     # --- one worker ---------------------------------------------------------------------------------------
-    def _run_variant(self, compression: CompressionSpec, environment: dict[str, Any]) -> RunRecord:
+    def _run_variant(
+        self, compression: CompressionSpec, environment: dict[str, Any], repeat: int = 0
+    ) -> RunRecord:
         cfg = self.config
         spec = RunSpec(cfg.model, compression, cfg.options, str(cfg.workdir), cfg.dataset)
         record = RunRecord(spec)
         cfg.workdir.mkdir(parents=True, exist_ok=True)
-        log_path = cfg.workdir / f"{cfg.model}-{record.variant.replace('+', '_')}.worker.log"
+        suffix = f".{repeat + 1}" if cfg.options.repeat > 1 else ""
+        log_path = cfg.workdir / f"{cfg.model}-{record.variant.replace('+', '_')}{suffix}.worker.log"
         python = cfg.worker_python or os.environ.get("TOCOMPRESS_WORKER_PYTHON") or sys.executable
         environment["worker_python"] = python
         env = dict(os.environ)
@@ -179,7 +185,15 @@ class Session:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         env["PYTHONUNBUFFERED"] = "1"
         self._emit(
-            {"type": "session", "state": "worker-start", "variant": record.variant, "log": str(log_path)}
+            {
+                "type": "session",
+                "state": "worker-start",
+                "variant": record.variant,
+                "log": str(log_path),
+                "message": f"{record.variant}: worker process {repeat + 1} of {cfg.options.repeat}"
+                if cfg.options.repeat > 1
+                else None,
+            }
         )
         with open(log_path, "w", encoding="utf-8") as log:
             try:

@@ -109,6 +109,9 @@ class RunOptions:
     trace_passes: int = 3
     eval_limit: int | None = None  # None: the whole evaluation set
     idle_seconds: float = 2.0
+    repeat: int = (
+        1  # worker processes per variant; >1 measures the run-to-run noise a single process cannot see
+    )
 
     def validate(self) -> None:
         """Raise SpecError with a fix for any option a user could set wrongly."""
@@ -130,6 +133,8 @@ class RunOptions:
             )
         if self.warmup_iters < 0 or self.trace_passes < 0 or self.batch_size < 1:
             raise SpecError("warm-up iterations and trace passes must be >= 0 and batch size >= 1")
+        if self.repeat < 1:
+            raise SpecError(f"repeat {self.repeat} must be at least 1 worker process per variant")
         if self.idle_seconds < 0:
             raise SpecError(f"idle seconds {self.idle_seconds} must be >= 0")
 

@@ -49,6 +49,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run"
     )
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=d.repeat,
+        help="worker processes per variant, alternating; >1 puts the run-to-run noise into the CI",
+    )
+    p.add_argument(
         "--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)"
     )
     p.add_argument(
@@ -105,6 +111,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         trace_passes=args.trace_passes,
         eval_limit=args.eval_limit,
         idle_seconds=args.idle_seconds,
+        repeat=args.repeat,
     )
     opts.validate()
     return opts

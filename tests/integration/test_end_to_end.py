@@ -149,3 +149,34 @@ def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
     assert latency["n"] > 0 and latency["mean_s"] > 0 and latency["converged"] is False
     assert "cancelled during timing" in latency["reason"]
     validate_result(data)
+
+
+def test_repeat_merges_worker_processes(tmp_path):
+    """--repeat 2: two real worker processes for one variant, merged with a CI over the process means."""
+    events = []
+    config = SessionConfig(
+        model="digits-cnn",
+        compression=CompressionSpec.parse("q8"),
+        options=RunOptions(
+            min_iters=10,
+            max_iters=5000,
+            max_seconds=2,
+            min_seconds=0.3,
+            warmup_iters=2,
+            trace_passes=0,
+            eval_limit=50,
+            idle_seconds=0,
+            repeat=2,
+        ),
+        workdir=tmp_path,
+        include_baseline=False,
+    )
+    result = Session(config, events.append).run()
+    validate_result(result)
+    assert result["status"] == "complete"
+    (run,) = result["runs"]
+    lat = run["latency"]
+    assert lat["processes"] == 2 and len(lat["process_means_s"]) == 2
+    assert lat["mean_s"] == pytest.approx(sum(lat["process_means_s"]) / 2)
+    assert "2 worker processes" in lat["reason"]
+    assert len({e["pid"] for e in events if e.get("type") == "hello"}) == 2

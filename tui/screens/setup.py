@@ -40,6 +40,7 @@ OPTION_FIELDS: tuple[tuple[str, str, type], ...] = (
     ("min_seconds", "min seconds", float),
     ("max_seconds", "max seconds", float),
     ("idle_seconds", "idle seconds", float),
+    ("repeat", "processes each", int),
     ("eval_limit", "eval samples", int),
 )
 
