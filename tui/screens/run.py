@@ -92,7 +92,10 @@ class LiveRun:
         name = event.get("variant")
         if kind == "phase":
             self.current = name or self.current
-            self.variant(name).phase = event.get("name")
+            v = self.variant(name)
+            v.phase = event.get("name")
+            if v.phase == "load":  # a new worker process for this variant (--repeat): running again, not done
+                v.run, v.result_status = None, None
         elif kind == "progress":
             v = self.variant(name)
             v.progress = event
