@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from core import __version__
+
 SCHEMA_VERSION = 1
 
 
@@ -171,7 +173,7 @@ def make_result_file(
     comp = next((r for r in runs if r.get("variant") != "baseline"), None)
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "tocompress", "version": _version()},
+        "tool": {"name": "tocompress", "version": __version__},
         "created": utc_now_iso(),
         "environment": environment,
         "model": model,
@@ -180,12 +182,6 @@ def make_result_file(
         "comparison": compare_runs(base, comp) if base and comp else None,
         "errors": errors,
     }
-
-
-def _version() -> str:
-    from core import __version__
-
-    return __version__
 
 
 def _clean(value: Any) -> Any:

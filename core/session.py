@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import product
@@ -158,8 +159,6 @@ class Session:
         from core.telemetry.energy import idle_power_w
 
         self._emit({"type": "session", "state": "idle", "message": f"measuring idle power for {seconds:g} s"})
-        import time
-
         t0 = time.monotonic()
         if self._cancel.wait(seconds):
             return
@@ -254,8 +253,6 @@ class Session:
 
     def _emit(self, event: dict[str, Any]) -> None:
         """Pass an event on (and into the recording): worker events as they came, session events stamped here."""
-        import time
-
         event.setdefault("v", 1)
         event.setdefault("t", time.monotonic())
         if self._recorder is not None:
@@ -309,8 +306,6 @@ class ReplaySession:
 
     def run(self) -> dict[str, Any] | None:
         """Play the events; returns the recorded result, or None if the recording ended before one was made."""
-        import time
-
         events = self._trace.events
         result = None
         if self.sampler is not None:

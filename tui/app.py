@@ -338,32 +338,12 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def make_app(
-    model: str = "digits-cnn",
-    compression: str = "q8",
-    autorun: bool = False,
-    save_path: str | Path | None = None,
-    replay: str | Path | None = None,
-    sysfs_root: str = "/sys",
-    sources: list[str] | None = None,
-    options: RunOptions | None = None,
-    **kwargs: Any,
-) -> TocompressApp:
-    """The dashboard as the CLI and the tests build it; raises SpecError (one line) for a bad setting."""
+def make_app(compression: str = "q8", options: RunOptions | None = None, **kwargs: Any) -> TocompressApp:
+    """The dashboard as the CLI and the tests build it (TocompressApp's keywords); a bad setting raises SpecError."""
     CompressionSpec.parse(compression)
     if options is not None:
         options.validate()
-    return TocompressApp(
-        model=model,
-        compression=compression,
-        autorun=autorun,
-        save_path=save_path,
-        replay=replay,
-        sysfs_root=sysfs_root,
-        sources=sources,
-        options=options,
-        **kwargs,
-    )
+    return TocompressApp(compression=compression, options=options, **kwargs)
 
 
 __all__ = ["TocompressApp", "make_app"]

@@ -188,18 +188,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except Exception as exc:
-        if type(exc).__name__ in (
-            "UnknownModelError",
-            "ResultFileError",
-            "DatasetError",
-            "ModelUnavailableError",
-            "SensorSelectionError",
-            "ArtifactError",
-        ):
-            _error(str(exc))
-            return 2
-        raise
+    except _user_errors() as exc:
+        _error(str(exc))
+        return 2
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can cause; each carries its one-line message. All are TensorFlow-free imports."""
+    from core.compress.artifact import ArtifactError
+    from core.data import DatasetError
+    from core.models.registry import ModelUnavailableError, UnknownModelError
+    from core.results import ResultFileError
+    from core.telemetry.detect import SensorSelectionError
+
+    return (
+        UnknownModelError,
+        ModelUnavailableError,
+        DatasetError,
+        ResultFileError,
+        SensorSelectionError,
+        ArtifactError,
+    )
 
 
 def _error(message: str) -> None:

@@ -12,12 +12,6 @@ import numpy as np
 Window = tuple[float, float, int]
 
 
-def _series(sampler: Any, source: str | None, t0: float, t1: float) -> Any:
-    if sampler is None or source is None:
-        return None
-    return sampler.window(t0, t1).get(source)
-
-
 def _span(windows: list[Window]) -> tuple[float, float] | None:
     return (min(w[0] for w in windows), max(w[1] for w in windows)) if windows else None
 
@@ -61,10 +55,11 @@ def power_and_energy_blocks(
 def gpu_block(sampler: Any, windows: list[Window]) -> dict[str, Any]:
     """Mean GPU load over the timed inferences, from whichever source reports `gpu_load_pct`."""
     span = _span(windows)
-    for source in getattr(sampler, "sources", []):
-        if span is None:
-            break
-        series = _series(sampler, source.name, *span)
+    by_source = sampler.window(*span) if span is not None and sampler is not None else {}
+    for source in getattr(
+        sampler, "sources", []
+    ):  # in the sampler's order, which is the detection preference
+        series = by_source.get(source.name)
         load = None if series is None else series.values.get("gpu_load_pct")
         if load is not None and np.isfinite(load).any():
             return {"mean_load_pct": float(np.nanmean(load)), "source": source.name, "reason": None}

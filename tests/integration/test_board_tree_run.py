@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.results import validate_result
-from core.session import Session, SessionConfig
-from core.spec import CompressionSpec, RunOptions
+from core.session import Session
 from tests.fixtures.boards import make_tx2_tree
+from tests.fixtures.runs import quick_config
 
 pytestmark = pytest.mark.integration
 
@@ -30,22 +30,16 @@ def test_power_energy_and_gpu_from_a_tx2_tree(tmp_path):
         if event.get("type") == "phase" and event.get("name") == "warmup":
             power_file.write_text(f"{BUSY_MW}\n")
 
-    config = SessionConfig(
-        model="digits-cnn",
-        compression=CompressionSpec.parse("q8"),
-        options=RunOptions(
-            min_iters=30,
-            max_iters=3000,
-            max_seconds=2,
-            min_seconds=1,
-            warmup_iters=5,
-            trace_passes=0,
-            eval_limit=60,
-            idle_seconds=0.5,
-        ),
-        workdir=tmp_path / "runs",
+    config = quick_config(
+        tmp_path / "runs",
+        "q8",
         sysfs_root=str(root),
-        include_baseline=False,
+        min_iters=30,
+        max_iters=3000,
+        min_seconds=1,
+        warmup_iters=5,
+        eval_limit=60,
+        idle_seconds=0.5,
     )
     result = Session(config, on_event).run()
     validate_result(result)

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from core.results import validate_result
-from core.session import Session, SessionConfig
-from core.spec import CompressionSpec, RunOptions
+from core.session import Session
+from tests.fixtures.runs import quick_config
 
 pytestmark = pytest.mark.integration
 
@@ -77,21 +77,7 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
         if event.get("type") == "phase" and event.get("name") == "timing":
             os.kill(session._proc.pid, signal.SIGKILL)
 
-    config = SessionConfig(
-        model="digits-cnn",
-        compression=CompressionSpec.parse("q6"),
-        options=RunOptions(
-            min_iters=10,
-            max_iters=100,
-            max_seconds=2,
-            min_seconds=0.5,
-            warmup_iters=2,
-            trace_passes=0,
-            idle_seconds=0,
-        ),
-        workdir=tmp_path,
-        include_baseline=False,
-    )
+    config = quick_config(tmp_path, "q6", max_iters=100, min_seconds=0.5)
     session = Session(config, on_event)
     result = session.run()
     assert result["status"] == "partial"
@@ -154,23 +140,7 @@ def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
 def test_repeat_merges_worker_processes(tmp_path):
     """--repeat 2: two real worker processes for one variant, merged with a CI over the process means."""
     events = []
-    config = SessionConfig(
-        model="digits-cnn",
-        compression=CompressionSpec.parse("q8"),
-        options=RunOptions(
-            min_iters=10,
-            max_iters=5000,
-            max_seconds=2,
-            min_seconds=0.3,
-            warmup_iters=2,
-            trace_passes=0,
-            eval_limit=50,
-            idle_seconds=0,
-            repeat=2,
-        ),
-        workdir=tmp_path,
-        include_baseline=False,
-    )
+    config = quick_config(tmp_path, "q8", max_iters=5000, min_seconds=0.3, eval_limit=50, repeat=2)
     result = Session(config, events.append).run()
     validate_result(result)
     assert result["status"] == "complete"
