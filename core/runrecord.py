@@ -1,6 +1,7 @@
-"""Everything one worker reported about one variant, turned into a RunResult block of the result file.
+"""Everything the worker processes of one variant reported, turned into a RunResult block of the result file.
 
 Kept apart from the session so the same assembly works for a live run, a replayed run and a test's event list.
+The events themselves are folded by core.livestate.VariantState; this module adds the status and the blocks.
 """
 
 from __future__ import annotations
@@ -9,67 +10,102 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from core.livestate import VariantState, Window
 from core.spec import RunSpec
+
+MODEL_KEYS = ("params", "nonzero_params", "size_bytes", "artifact")
+# Blocks of the compress stage's model event, kept only where they apply.
+MODEL_BLOCKS = ("pruning", "finetune", "quantization", "tflite", "cached", "weights")
 
 
 class RunRecord:
-    """Accumulates the events of one worker; `to_run_result()` gives the JSON block, partial if the run broke."""
+    """Accumulates the events of one variant's worker stages; `to_run_result()` gives the JSON block, partial if
+    the run broke."""
 
     def __init__(self, spec: RunSpec) -> None:
         self.spec = spec
-        self.variant = str(spec.compression)
-        self.hello: dict[str, Any] = {}
-        self.model: dict[str, Any] | None = None
-        self.latency: dict[str, Any] | None = None
-        self.ops: dict[str, Any] | None = None
-        self.accuracy: dict[str, Any] | None = None
-        self.windows: list[tuple[float, float, int]] = []
-        self.last_progress: dict[str, Any] | None = None
-        self.latency_rss_bytes: int | None = None
+        self.state = VariantState(str(spec.compression))
         self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
-        self.phases: dict[str, dict[str, Any]] = {}
-        self.errors: list[str] = []
-        self.warnings: list[str] = []
         self.status = "running"
+
+    @property
+    def variant(self) -> str:
+        return self.state.name
+
+    @property
+    def hello(self) -> dict[str, Any]:
+        return self.state.hello
+
+    @property
+    def phases(self) -> dict[str, dict[str, Any]]:
+        return self.state.phases
+
+    @property
+    def windows(self) -> list[Window]:
+        return self.state.windows
+
+    @property
+    def errors(self) -> list[str]:
+        return self.state.errors
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.state.warnings
+
+    @property
+    def last_progress(self) -> dict[str, Any] | None:
+        return self.state.progress
+
+    @property
+    def model(self) -> dict[str, Any] | None:
+        model = self.state.model
+        if model is None:
+            return None
+        return {**{k: model.get(k) for k in MODEL_KEYS}, **{k: model[k] for k in MODEL_BLOCKS if k in model}}
+
+    @property
+    def latency(self) -> dict[str, Any] | None:
+        latency = self.state.latency
+        if latency is None:
+            return None
+        return {k: v for k, v in latency.items() if k not in ("t", "rss_bytes")}
+
+    @property
+    def latency_rss_bytes(self) -> int | None:
+        return None if self.state.latency is None else self.state.latency.get("rss_bytes")
+
+    @property
+    def ops(self) -> dict[str, Any] | None:
+        ops = self.state.ops
+        return None if ops is None else {k: v for k, v in ops.items() if k not in ("t", "final")}
+
+    @property
+    def accuracy(self) -> dict[str, Any] | None:
+        ev = self.state.eval
+        return None if ev is None else {k: v for k, v in ev.items() if k != "t"}
 
     def add(self, event: dict[str, Any]) -> None:
         """Fold one worker event in; unknown types are ignored so newer workers work with this reader."""
-        kind = event.get("type")
-        body = {k: v for k, v in event.items() if k not in ("v", "type", "variant")}
-        if kind == "hello":
-            self.hello = body
-        elif kind == "phase":
-            self.phases[str(event.get("name"))] = body
-        elif kind == "model":
-            self.model = {k: body.get(k) for k in ("params", "nonzero_params", "size_bytes", "artifact")}
-        elif kind == "progress":
-            self.last_progress = body
-        elif kind == "window":
-            self.windows.append((float(event["t0"]), float(event["t1"]), int(event.get("n", 0))))
-        elif kind == "latency":
-            self.latency = {k: v for k, v in body.items() if k not in ("t", "rss_bytes")}
-            self.latency_rss_bytes = event.get("rss_bytes")
-        elif kind == "ops":
-            self.ops = {k: v for k, v in body.items() if k not in ("t", "final")}
-        elif kind == "eval":
-            self.accuracy = {k: v for k, v in body.items() if k != "t"}
-        elif kind == "log" and event.get("level") in ("warning", "error"):
-            self.warnings.append(str(event.get("message")))
-        elif kind == "error":
-            self.errors.append(str(event.get("message")))
-        elif kind == "result":
-            self.status = str(event.get("status", "complete"))
+        self.state.apply(event)
+
+    def begin_stage(self, stage: str) -> None:
+        """A new worker process starts (the run stage after the compress stage): what it says is fresh."""
+        self.state.new_process()
+        self.state.stage = stage
 
     def fail(self, message: str) -> None:
-        self.errors.append(message)
+        self.state.errors.append(message)
         self.status = "failed"
 
     def finish(self, returncode: int, *, cancelled: bool, log_path: Path | None = None) -> None:
         """Settle the status from the exit code, with one clear line when the worker died without saying why."""
+        if self.status == "failed":
+            return  # settled already (a worker that could not start, a stage that failed)
+        self.status = self.state.result_status or "running"
         if self.status != "complete" and "done" in self.phases:
             self.status = "complete"  # every measurement was reported; only the closing event was cut off
-        if self.latency is None and self.last_progress is not None:
-            self.latency = _latency_from_progress(self.last_progress, cancelled)
+        if self.state.latency is None and self.last_progress is not None:
+            self.state.latency = _latency_from_progress(self.last_progress, cancelled)
         if cancelled and self.status != "complete":
             self.status = "cancelled"
             self.errors.append(f"{self.variant}: cancelled; what was measured before is kept")

@@ -49,6 +49,8 @@ def q8_run(tmp_path_factory):
             str(out / "runs"),
             "--record",
             str(out / "rec.jsonl"),
+            "--sources",
+            "host",  # the same sensors on every machine: a GPU box or a Jetson must not change the outcome
             *FAST_RUN_ARGS,
         ],
         cwd=ROOT,

@@ -11,16 +11,16 @@ The App owns all state; the worker thread only calls the core and posts messages
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
-from textual.message import Message
 
 from core.spec import CompressionSpec, RunOptions
+from tui.messages import ProgressTick, RunCrashed, RunFinished, SensorsProbed, WorkerEvent
+from tui.probes import ProbeHandoff, probe_sensors
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import HelpScreen
 from tui.screens.results import ResultsScreen
@@ -30,61 +30,11 @@ from tui.screens.setup import ModelRow, SetupScreen
 ProbeFn = Callable[[str], list[Any]]
 
 
-@dataclass
-class WorkerEvent(Message):
-    """One worker or session event (phase, model, latency, ops, eval, log, error, session, run)."""
-
-    event: dict[str, Any]
-
-
-@dataclass
-class ProgressTick(Message):
-    """A timing-progress event; a newer one for the same variant replaces it while both wait in the queue."""
-
-    event: dict[str, Any]
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ProgressTick) and message.event.get("variant") == self.event.get("variant")
-
-
-@dataclass
-class RunFinished(Message):
-    """Session.run() returned its result file (complete, partial, cancelled or failed)."""
-
-    result: dict[str, Any] | None
-
-
-@dataclass
-class RunCrashed(Message):
-    """Session.run() raised; the message is one line."""
-
-    message: str
-
-
-@dataclass
-class SensorsProbed(Message):
-    statuses: list[Any]
-
-
 def model_rows() -> list[ModelRow]:
     """Every registered model with whether it can run here (no TensorFlow import)."""
     from core.models.registry import availability, list_models
 
     return [ModelRow(info, *availability(info)) for info in list_models()]
-
-
-def probe_sensors(sysfs_root: str) -> list[Any]:
-    """Probe every telemetry source and release the ones found: the session opens its own when it runs."""
-    from core.telemetry.detect import probe_all
-
-    statuses = probe_all(sysfs_root)
-    for status in statuses:
-        if status.source is not None:
-            try:
-                status.source.close()
-            except Exception:
-                pass  # a probe's source that fails to close is harmless; the session opens its own
-    return statuses
 
 
 class TocompressApp(App[None]):
@@ -134,7 +84,8 @@ class TocompressApp(App[None]):
         self.replay_speed = replay_speed
         self.dataset = dataset
         self.worker_python = worker_python
-        self.sensor_statuses: list[Any] | None = None
+        self.probe_handoff = ProbeHandoff()
+        self._autorun_pending = autorun
         self.session: Any = None
         self.live: LiveRun | None = None
         self.last_request: SetupScreen.RunRequested | None = None
@@ -147,9 +98,8 @@ class TocompressApp(App[None]):
         self.push_screen(SetupScreen(self.rows, self.model, self.compression, self.options, self.dataset))
         self._probe_sensors()
         if self.replay is not None:
+            self._autorun_pending = False
             self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
-        elif self.autorun:
-            self.call_after_refresh(self._autorun)
 
     def _autorun(self) -> None:
         setup = self.screen
@@ -158,16 +108,30 @@ class TocompressApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _probe_sensors(self) -> None:
-        self.post_message(SensorsProbed(self.probe(self.sysfs_root)))
+        try:
+            statuses = self.probe(self.sysfs_root)
+        except Exception:
+            statuses = None  # the session probes for itself; the setup screen keeps "not probed"
+        self.post_message(SensorsProbed(statuses))
 
     @on(SensorsProbed)
     def _sensors_probed(self, message: SensorsProbed) -> None:
-        self.sensor_statuses = message.statuses
-        for screen in self.screen_stack:
-            if isinstance(screen, SetupScreen):
-                screen.show_sensors(message.statuses)
-            elif isinstance(screen, RunScreen):
-                screen.sensor_statuses = message.statuses
+        """Show the sensors; keep their live sources for the first run (autorun waits for them)."""
+        if message.statuses is not None:
+            self.probe_handoff.arrived(message.statuses, run_started=self.session is not None)
+            for screen in self.screen_stack:
+                if isinstance(screen, SetupScreen):
+                    screen.show_sensors(message.statuses)
+                elif isinstance(screen, RunScreen) and screen.sensor_statuses is None:
+                    screen.sensor_statuses = message.statuses
+        if self._autorun_pending:
+            self._autorun_pending = False
+            self.call_after_refresh(self._autorun)
+
+    @property
+    def sensor_statuses(self) -> list[Any] | None:
+        """What the start-up probe found (None until it is done)."""
+        return self.probe_handoff.statuses
 
     # --- running ------------------------------------------------------------------------------------------
 
@@ -182,6 +146,7 @@ class TocompressApp(App[None]):
         """Build the session, show the live screen, and run the session in a thread worker."""
         from core.session import SessionConfig
 
+        statuses = self.sensor_statuses
         config = SessionConfig(
             model=model,
             compression=compression,
@@ -199,11 +164,13 @@ class TocompressApp(App[None]):
                 self.notify(_one_line(exc), title="cannot replay", severity="error")
                 return
             model, variants = self.session.model or model, self.session.variants
+            statuses = self.session.statuses or None  # the recorded machine's sensors, not this one's
         else:
+            config.probes = self.probe_handoff.for_run()
             self.session = _new_session(config, self._forward)
             variants = [str(v) for v in config.variants()]
         self.live = LiveRun(model, variants)
-        self.push_screen(RunScreen(self.live, self.session, self.sensor_statuses))
+        self.push_screen(RunScreen(self.live, self.session, statuses))
         self._run_session(self.session)
 
     def _forward(self, event: dict[str, Any]) -> None:
@@ -271,7 +238,7 @@ class TocompressApp(App[None]):
                 during = f" after {where.name} finished"
             elif where is not None and where.phase:
                 during = f" during {where.name} {where.phase}"
-            return f"Cancelled by you{during}. Kept: {kept}; what was not measured shows n/a."
+            return f"Cancelled by you{during}. Kept: {kept}; what was not measured shows —."
         return f"The run ended {status}. Kept: {kept}."
 
     def cancel_run(self) -> None:
@@ -318,6 +285,7 @@ class TocompressApp(App[None]):
         """Quit; a run in progress is cancelled first so no worker process outlives the dashboard."""
         if self.session is not None and self.live is not None and self.live.result is None:
             self.session.cancel()
+        self.probe_handoff.close()
         self.exit(return_code=1 if self.run_failed else 0)
 
 
@@ -328,7 +296,7 @@ def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any
 
 
 def _new_replay(path: Path, on_event: Callable[[dict[str, Any]], None], speed: float) -> Any:
-    from core.session import ReplaySession
+    from core.replay_session import ReplaySession
 
     return ReplaySession(path, on_event, speed)
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from core.spec import CompressionSpec, RunOptions, SpecError
+from core.errors import UserError
+from core.spec import CompressionSpec, RunOptions
+from tui.preflight import (
+    check_dataset,
+    check_model,
+    check_replay,
+    check_worker_python,
+    check_writable,
+    options_from,
+)
 
 DEFAULT_MODEL = "digits-cnn"
 DEFAULT_COMPRESSION = "q8"
-
-
-class UsageError(Exception):
-    """A mistake on the command line or in the environment, reported as one line."""
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -79,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--replay", default=None, help="drive the live panels from a recorded run (JSON lines)"
     )
+    parser.add_argument(
+        "--speed",
+        type=_replay_speed,
+        default=1.0,
+        help="with --replay: 1 plays in real time, 10 ten times faster",
+    )
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
@@ -97,68 +106,6 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a")
     compare.add_argument("b")
     return parser
-
-
-def options_from(args: argparse.Namespace) -> RunOptions:
-    opts = RunOptions(
-        ci_target_pct=args.ci_target,
-        min_iters=args.min_iters,
-        max_iters=args.max_iters,
-        max_seconds=args.max_seconds,
-        min_seconds=args.min_seconds,
-        warmup_iters=args.warmup,
-        batch_size=args.batch_size,
-        trace_passes=args.trace_passes,
-        eval_limit=args.eval_limit,
-        idle_seconds=args.idle_seconds,
-        repeat=args.repeat,
-    )
-    opts.validate()
-    return opts
-
-
-def check_model(name: str) -> None:
-    """Fail before any process starts when the model is unknown or its weights are not on this machine."""
-    from core.models.registry import availability, get_model_info
-
-    info = get_model_info(name)
-    ok, reason = availability(info)
-    if not ok:
-        raise UsageError(f"model {info.name} is not available here: {reason}")
-
-
-def check_dataset(model: str, dataset: str | None) -> None:
-    """Fail before any process starts when the evaluation set is unknown or does not fit the model."""
-    from core.data import load_eval_set
-
-    load_eval_set(model, dataset, limit=1)
-
-
-def check_worker_python(python: str | None) -> None:
-    """Fail before measuring when the worker interpreter given by the user cannot be run."""
-    if python is None:
-        return
-    if shutil.which(python) is None:
-        raise UsageError(
-            f"--worker-python {python}: not an executable; give the path of a Python with TensorFlow"
-        )
-
-
-def check_writable(path: str | None) -> None:
-    """Fail before measuring when the output file cannot be written, rather than after a minute of work."""
-    if path is None:
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"--json {path} is a folder; give a file name such as {target / 'result.json'}")
-    parent = target.parent if str(target.parent) else Path(".")
-    probe = parent
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir():
-        raise UsageError(f"cannot write {path}: {probe} is a file, not a folder; choose another path")
-    if not os.access(probe, os.W_OK):
-        raise UsageError(f"cannot write {path}: {probe} is not writable; choose another --json path")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,37 +129,27 @@ def main(argv: list[str] | None = None) -> int:
 
             return print_compare(args.a, args.b)
         return run_dashboard(args)
-    except (SpecError, UsageError, FileNotFoundError) as exc:
+    except (UserError, FileNotFoundError) as exc:  # core.errors.UserError: every error the user can fix
         _error(str(exc))
         return 2
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except _user_errors() as exc:
-        _error(str(exc))
-        return 2
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Errors a user can cause; each carries its one-line message. All are TensorFlow-free imports."""
-    from core.compress.artifact import ArtifactError
-    from core.data import DatasetError
-    from core.models.registry import ModelUnavailableError, UnknownModelError
-    from core.results import ResultFileError
-    from core.telemetry.detect import SensorSelectionError
-
-    return (
-        UnknownModelError,
-        ModelUnavailableError,
-        DatasetError,
-        ResultFileError,
-        SensorSelectionError,
-        ArtifactError,
-    )
 
 
 def _error(message: str) -> None:
     print(f"tocompress: error: {message}", file=sys.stderr)
+
+
+def _replay_speed(text: str) -> float:
+    """--speed: a positive number (argparse turns the error into one usage line)."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not speed > 0 or speed == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number; 1 plays in real time")
+    return speed
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
@@ -228,7 +165,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         check_dataset(args.model, args.dataset)
     check_worker_python(args.worker_python)
     if args.replay:
-        _check_replay(args.replay)
+        check_replay(args.replay)
     check_writable(args.save)
     from tui.app import make_app
 
@@ -241,24 +178,13 @@ def run_dashboard(args: argparse.Namespace) -> int:
         autorun=args.autorun,
         save_path=args.save,
         replay=args.replay,
+        replay_speed=args.speed,
         sysfs_root=args.sysfs_root,
         sources=args.sources.split(",") if args.sources else None,
         options=options,
     )
     app.run()
     return int(getattr(app, "return_code", 0) or 0)
-
-
-def _check_replay(path: str) -> None:
-    """A recording that cannot be played is refused here, with the line that is wrong, before the screen opens."""
-    from core.telemetry.replay import load_trace
-
-    if not Path(path).is_file():
-        raise UsageError(f"--replay {path}: no such file; record one with `tocompress run --record FILE`")
-    try:
-        load_trace(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--replay {exc}") from None
 
 
 if __name__ == "__main__":

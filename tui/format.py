@@ -1,13 +1,30 @@
-"""Human formatting of metric values (bytes, seconds, watts, fractions), shared by the CLI and the dashboard."""
+"""Human formatting of numbers and units, the missing-value mark and the change colours, for CLI and dashboard.
+
+Every face of tocompress formats through here, so a value reads the same everywhere and a missing one is
+always MISSING (the reason is said next to it, never a 0 in its place).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from rich.text import Text
+
+from core.comparison_rows import Row
+
+MISSING = "—"
+
+# One colouring rule for changes and verdicts: green better, red worse, dim neither or not known.
+BETTER_STYLE = "green"
+WORSE_STYLE = "red"
+NEUTRAL_STYLE = "dim"
+
+
+def change_style(better: bool | None) -> str:
+    return NEUTRAL_STYLE if better is None else BETTER_STYLE if better else WORSE_STYLE
 
 
 def fmt_bytes(n: float | None) -> str:
     if n is None:
-        return "n/a"
+        return MISSING
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(n) < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -17,7 +34,7 @@ def fmt_bytes(n: float | None) -> str:
 
 def fmt_seconds(s: float | None) -> str:
     if s is None:
-        return "n/a"
+        return MISSING
     if abs(s) < 1e-3:
         return f"{s * 1e6:.1f} µs"
     if abs(s) < 1:
@@ -25,10 +42,14 @@ def fmt_seconds(s: float | None) -> str:
     return f"{s:.2f} s"
 
 
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    return MISSING if value is None else f"{value:.{digits}f}%"
+
+
 def fmt_value(value: float | None, unit: str) -> str:
     """Format one metric by its unit: B, s, W, J, % or a 0..1 fraction (shown as a percentage)."""
     if value is None:
-        return "n/a"
+        return MISSING
     if unit == "B":
         return fmt_bytes(value)
     if unit == "s":
@@ -38,18 +59,35 @@ def fmt_value(value: float | None, unit: str) -> str:
     if unit == "J":
         return f"{value * 1e3:.2f} mJ" if abs(value) < 1 else f"{value:.2f} J"
     if unit == "%":
-        return f"{value:.1f}%"
+        return fmt_pct(value)
     if unit == "" and isinstance(value, float) and 0 <= value <= 1:
-        return f"{value * 100:.2f}%"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
+        return fmt_pct(value * 100, 2)
+    return fmt_count(value) if float(value).is_integer() else f"{value:.4g}"
 
 
-def fmt_delta(metric: dict[str, Any]) -> str:
-    d = metric.get("delta_pct")
-    return "n/a" if d is None else f"{d:+.1f}%"
+def fmt_count(value: float | None) -> str:
+    """A count with thousands separators (params, iterations)."""
+    return MISSING if value is None else f"{value:,.0f}"
 
 
-def delta_style(metric: dict[str, Any]) -> str:
-    """Green when the change is good for that metric, red when bad, dim when neutral or unknown."""
-    better = metric.get("better")
-    return "green" if better is True else "red" if better is False else "dim"
+def fmt_params(value: float | None) -> str:
+    """Parameter counts as the paper writes them: 151k, 23.9M, 211M."""
+    if value is None:
+        return MISSING
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:.0f}"
+
+
+def fmt_shape(shape: tuple[int | None, ...] | list[int | None] | None) -> str:
+    """(224, 224, 3) -> 224x224x3; None dimensions (sequence length) print as `n`."""
+    return MISSING if not shape else "x".join("n" if d is None else str(d) for d in shape)
+
+
+def change_text(row: Row) -> Text:
+    """A row's change in percent, coloured by whether it is good for that metric, marked ▲ better / ▼ worse."""
+    if row.delta_pct is None:
+        return Text(MISSING, style=NEUTRAL_STYLE)
+    mark = "" if row.better is None else " ▲" if row.better else " ▼"
+    return Text(f"{row.delta_pct:+.1f}%{mark}", style=change_style(row.better))

@@ -7,8 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tui.format import fmt_bytes
-from tui.tables import comparison_table
+from tui.format import MISSING, fmt_bytes, fmt_params, fmt_shape
+from tui.tables import comparison_view
 
 
 def print_models() -> int:
@@ -22,12 +22,8 @@ def print_models() -> int:
         table.add_row(
             info.name,
             info.family,
-            "?"
-            if info.params is None
-            else f"{info.params / 1e6:.2f}M"
-            if info.params > 1e6
-            else f"{info.params:,}",
-            "x".join(str(d) for d in info.input_shape) if info.input_shape else "-",
+            fmt_params(info.params),
+            fmt_shape(info.input_shape),
             "[green]yes[/]" if ok else f"[red]no[/]: {reason}",
             info.weights_source,
         )
@@ -74,7 +70,7 @@ def print_sensors(sysfs_root: str, seconds: float) -> int:
 def _rate(row: dict[str, Any]) -> str:
     rate = row.get("achieved_rate_hz")
     if not rate:
-        return "-"
+        return MISSING
     text = f"{rate:,.0f} max"
     if row.get("default_rate_hz"):
         text += f"\n{row['default_rate_hz']:,.0f} used"
@@ -101,7 +97,7 @@ def _reading(key: str, v: Any) -> str:
 
 def _num(v: Any) -> str:
     return (
-        "None"
+        MISSING
         if v is None
         else f"{v:,.0f}"
         if isinstance(v, float) and abs(v) >= 100
@@ -112,10 +108,10 @@ def _num(v: Any) -> str:
 
 
 def print_compare(path_a: str, path_b: str) -> int:
-    from core.results import compare_files, load_result
+    """The headline run of file b against that of file a, with the verdict."""
+    from core.comparison import compare_results
+    from core.results import load_result
 
-    a, b = load_result(path_a), load_result(path_b)
-    comparison = compare_files(a, b)
-    table = comparison_table(comparison, f"{path_a} vs {path_b}")
-    Console().print(table)
+    comparison = compare_results(load_result(path_a), load_result(path_b))
+    Console().print(comparison_view(comparison, title=f"{path_a} vs {path_b}", boxed=True))
     return 0

@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from core.comparison import comparisons_of, headline_run
 from core.results import ResultFileError, default_result_path, save_result
 from core.spec import CompressionSpec
 from tui.format import fmt_seconds, fmt_value
-from tui.tables import comparison_table, run_table
+from tui.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
+from tui.tables import comparison_view, run_view
 
 console = Console(stderr=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
     from core.session import Session, SessionConfig
-    from tui.cli import check_dataset, check_model, check_worker_python, check_writable, options_from
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
@@ -39,7 +39,7 @@ def run_command(args: argparse.Namespace) -> int:
         include_baseline=not args.no_baseline,
         dataset=args.dataset,
     )
-    progress = _Progress()
+    progress = _Progress([str(v) for v in config.variants()])
     with console.status("starting", spinner="dots") as status:
         progress.status = status
         result = Session(config, on_event=progress).run()
@@ -77,38 +77,51 @@ def _save(result: dict[str, Any], path: str | None, model: str, setting: str) ->
 
 
 class _Progress:
-    """Turns worker events into one status line and a few permanent lines (phase changes, results, errors)."""
+    """The run's progress on a terminal: one status line, plus a permanent line per result, phase-free.
 
-    def __init__(self) -> None:
+    Events are folded by core.livestate.LiveState; this class only words what the state now holds.
+    """
+
+    def __init__(self, variants: list[str] | None = None) -> None:
+        from core.livestate import LiveState
+
         self.status: Any = None
+        self.state = LiveState(variants or [])
         self.shown: set[str] = set()  # error lines already printed, so the summary does not repeat them
 
     def __call__(self, event: dict[str, Any]) -> None:
-        kind, variant = event.get("type"), event.get("variant", "")
+        kind = event.get("type")
+        v = self.state.apply(event)
+        if v is None:
+            if kind == "session" and event.get("state") in ("idle", "cancelled"):
+                self._set(event.get("message") or str(event.get("state")))
+            return
         if kind == "phase":
-            self._set(f"{variant}: {event['name']}")
+            self._set(f"{v.name}: {v.phase}")
         elif kind == "progress":
-            ci = event.get("ci95_halfwidth_pct")
+            ci = v.ci95_halfwidth_pct
             ci_text = "n/a" if ci is None else f"{ci:.1f}%"
+            target = (v.progress or {}).get("target_pct")
             self._set(
-                f"{variant}: timing {event['iter']} it, mean {fmt_seconds(event['mean_s'])}, "
-                f"CI ±{ci_text} (target {event['target_pct']:g}%)"
+                f"{v.name}: timing {v.iteration} it, mean {fmt_seconds(v.mean_s)}, CI ±{ci_text}"
+                + (f" (target {target:g}%)" if target is not None else "")
             )
-        elif kind == "model":
+        elif kind == "model" and v.model is not None:
+            params = v.model.get("params")
+            count = f", {params:,} params" if isinstance(params, int) else ""
+            console.print(f"{v.name}: artifact {fmt_value(v.model.get('size_bytes'), 'B')}{count}")
+        elif kind == "latency" and v.latency is not None:
             console.print(
-                f"{variant}: artifact {fmt_value(event['size_bytes'], 'B')}, {event['params']:,} params"
+                f"{v.name}: {v.latency.get('n')} timed runs, mean {fmt_seconds(v.mean_s)}; {v.latency.get('reason')}"
             )
-        elif kind == "latency":
-            console.print(
-                f"{variant}: {event['n']} timed runs, mean {fmt_seconds(event['mean_s'])}; {event['reason']}"
-            )
-        elif kind == "eval":
-            console.print(f"{variant}: top-1 {event['top1'] * 100:.2f}% on {event['n_samples']} samples")
+        elif kind == "eval" and v.eval is not None and v.eval.get("top1") is not None:
+            console.print(f"{v.name}: top-1 {v.eval['top1'] * 100:.2f}% on {v.eval.get('n_samples')} samples")
         elif kind == "error":
-            console.print(f"[red]{variant}: {event['message']}[/]")
-            self.shown.add(str(event["message"]))
-        elif kind == "session" and event.get("state") in ("idle", "worker-start", "cancelled"):
-            self._set(event.get("message") or f"{variant}: starting worker")
+            console.print(f"[red]{v.name}: {v.errors[-1]}[/]")
+            self.shown.add(v.errors[-1])
+        elif kind == "session" and event.get("state") == "worker-start":
+            what = "compressing" if v.stage == "compress" else "starting the worker"
+            self._set(event.get("message") or f"{v.name}: {what}")
 
     def _set(self, text: str) -> None:
         if self.status is not None:
@@ -116,17 +129,16 @@ class _Progress:
 
 
 def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None:
-    """The before/after table and the verdicts, or whatever single run there is; then errors not yet shown."""
+    """The baseline against each compressed run with its verdict, or the lone run; then errors not yet shown."""
     out = Console()
-    comparison = result.get("comparison")
-    runs = result.get("runs") or []
-    if comparison:
-        title = f"{result['model']}: {comparison['baseline']} vs {comparison['compressed']}"
-        out.print(comparison_table(comparison, title))
-        out.print(_verdict_grid(comparison["verdicts"]))
-    elif _measured_anything(result):
-        out.print(run_table(runs[-1], f"{result['model']}: {runs[-1]['variant']}"))
-    for run in runs:
+    comparisons = comparisons_of(result)
+    lone = headline_run(result)
+    for comparison in comparisons:
+        title = f"{result['model']}: {comparison.baseline} vs {comparison.compressed}"
+        out.print(comparison_view(comparison, title=title, boxed=True))
+    if not comparisons and lone is not None and _measured_anything(result):
+        out.print(run_view(lone, f"{result['model']}: {lone['variant']}", boxed=True))
+    for run in result.get("runs") or []:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):
             out.print(f"[yellow]{run['variant']}: latency did not converge: {lat.get('reason')}[/]")
@@ -134,11 +146,3 @@ def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None
         if not any(message in err for message in shown or ()):
             out.print(f"[red]{err}[/]")
     out.print(f"status: {result['status']}")
-
-
-def _verdict_grid(verdicts: list[dict[str, Any]]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    for v in verdicts:
-        mark = {True: "[green]better[/]", False: "[red]worse[/]", None: "[dim]-[/]"}[v["better"]]
-        grid.add_row(v["goal"], mark, v["text"])
-    return grid

@@ -1,37 +1,100 @@
-"""Rich tables of results, shared by `tocompress run`, `tocompress compare` and the dashboard's text exports."""
+"""Rich renderings of the comparison model (core.comparison), shared by the CLI and the dashboard.
+
+The CLI prints these and the dashboard's ComparisonView shows them, so both have one table, one verdict
+sentence and one colouring rule. `boxed` is the only difference: lines for a terminal printout, none on screen.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich import box
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
-from core.results import METRICS, metric_value
-from tui.format import delta_style, fmt_delta, fmt_value
+from core.comparison import Comparison
+from core.comparison_rows import METRICS, metric_value, missing_reason
+from tui.format import NEUTRAL_STYLE, change_style, change_text, fmt_value
 
 
-def comparison_table(comparison: dict[str, Any], title: str) -> Table:
-    """Metric | before | after | change, the change coloured by whether it is good for that metric."""
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column(str(comparison["baseline"]), justify="right")
-    table.add_column(str(comparison["compressed"]), justify="right")
-    table.add_column("change", justify="right")
-    for m in comparison["metrics"]:
-        table.add_row(
-            m["label"],
-            fmt_value(m["base"], m["unit"]),
-            fmt_value(m["comp"], m["unit"]),
-            f"[{delta_style(m)}]{fmt_delta(m)}[/]",
-        )
+def _table(title: str | None, boxed: bool) -> Table:
+    if boxed:
+        return Table(title=title, box=box.SIMPLE_HEAD)
+    return Table(title=title, expand=True, box=None, pad_edge=False, header_style="bold")
+
+
+def comparison_table(
+    comparison: Comparison,
+    base_label: str | None = None,
+    comp_label: str | None = None,
+    title: str | None = None,
+    boxed: bool = False,
+) -> Table:
+    """Metric | reference | other | change; rows neither run measured are left out (`unmeasured_line` names them)."""
+    table = _table(title, boxed)
+    table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column(base_label or comparison.baseline, ratio=2, justify="right", no_wrap=True)
+    table.add_column(comp_label or comparison.compressed, ratio=2, justify="right", no_wrap=True)
+    table.add_column("change", ratio=2, justify="right", no_wrap=True)
+    for row in comparison.rows:
+        if row.measured:
+            table.add_row(
+                row.label, fmt_value(row.base, row.unit), fmt_value(row.comp, row.unit), change_text(row)
+            )
     return table
 
 
-def run_table(run: dict[str, Any], title: str) -> Table:
-    """The metrics of a single run (no baseline to compare with)."""
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column(str(run.get("variant")), justify="right")
-    for _key, label, unit, path, _lower in METRICS:
-        table.add_row(label, fmt_value(metric_value(run, path), unit))
-    return table
+def verdict_text(comparison: Comparison) -> Text:
+    """The verdict sentence, each clause coloured by the same rule as the table's changes."""
+    text = Text()
+    for i, clause in enumerate(comparison.verdict.clauses):
+        if i:
+            text.append(", ")
+        text.append(clause.text, style=change_style(clause.better))
+    text.append(": ")
+    text.append(comparison.verdict.text, style="bold")
+    return text
+
+
+def unmeasured_line(labels_reasons: list[tuple[str, str | None]]) -> Text | None:
+    """`not measured here: Power (mean), Power (peak): no power sensor ...; ...`, each reason said once."""
+    if not labels_reasons:
+        return None
+    groups: dict[str | None, list[str]] = {}
+    for label, reason in labels_reasons:
+        groups.setdefault(reason, []).append(label)
+    parts = [", ".join(labels) + (f": {reason}" if reason else "") for reason, labels in groups.items()]
+    return Text("not measured here: " + "; ".join(parts), style=NEUTRAL_STYLE)
+
+
+def comparison_view(
+    comparison: Comparison,
+    base_label: str | None = None,
+    comp_label: str | None = None,
+    title: str | None = None,
+    boxed: bool = False,
+) -> RenderableType:
+    """The table, then the verdict sentence, then what neither run measured and why."""
+    table = comparison_table(comparison, base_label, comp_label, title, boxed)
+    parts: list[Any] = [table, Text(""), verdict_text(comparison)]
+    missing = unmeasured_line([(r.label, r.reason) for r in comparison.unmeasured()])
+    if missing is not None:
+        parts.append(missing)
+    return Group(*parts)
+
+
+def run_view(run: dict[str, Any], title: str | None = None, boxed: bool = False) -> RenderableType:
+    """The metrics of a single run (nothing to compare it with), and what it did not measure and why."""
+    table = _table(title, boxed)
+    table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column(str(run.get("variant")), ratio=2, justify="right", no_wrap=True)
+    missing = []
+    for metric in METRICS:
+        value = metric_value(run, metric.path)
+        if value is None:
+            missing.append((metric.label, missing_reason(run, metric)))
+        else:
+            table.add_row(metric.label, fmt_value(value, metric.unit))
+    line = unmeasured_line(missing)
+    return table if line is None else Group(table, line)

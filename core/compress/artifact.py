@@ -1,167 +1,168 @@
-"""The on-disk compressed model: one file whose size is the model size the paper reports, baseline included.
+"""Write the on-disk compressed model (artifact format 2): one file whose size is the model size the paper reports.
 
-Layout: a fixed prefix (magic, format version, header length, payload length, payload CRC-32), a zlib-compressed
-JSON header (the Keras architecture, the spec, a tensor table with each tensor's name, shape, dtype, encoding,
-bits, scale, min, offset and length), then the tensor payloads back to back. The baseline goes through the same
-format as float32 dense, so size comparisons are fair. Keras is imported inside the functions that need it, so
-reading a header never loads TensorFlow.
+It holds the frozen inference GraphDef with every float weight constant stripped out, and a table of those weights,
+each encoded by the spec's tensor-level steps (bit-packed codes, sparse structures; see tensorcodec). The baseline
+goes through the same format as float32 dense, so size comparisons are fair. The run stage rebuilds the graph from
+it with numpy and tf.compat.v1 only (core.compress.graph_build), so it never needs Keras. The container (prefix,
+header, payloads) is core.compress.container, which the run stage reads on Python 3.6.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import struct
-import tempfile
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from core.compress.tensorcodec import CodecError, TensorMeta, decode_tensor, encode_tensor, is_compressible
+from core.compress.container import (
+    FORMAT_VERSION,
+    ArtifactError,
+    read_container,
+    write_container,
+)
+from core.compress.graph_build import dequant_form
+from core.compress.tensorcodec import decode_tensor, encode_tensor, is_compressible, tensor_steps
 from core.spec import CompressionSpec
 
-if TYPE_CHECKING:
-    import keras
+__all__ = ["FORMAT_VERSION", "ArtifactError", "ArtifactInfo", "read_artifact_header", "save_artifact"]
 
-MAGIC = b"TOCOMPZ\n"
-FORMAT_VERSION = 1
-_PREFIX = struct.Struct("<8sHIQI")  # magic, format version, header bytes, payload bytes, payload CRC-32
-_REDO = "run the compression again to re-create it"
-
-
-class ArtifactError(ValueError):
-    """An artifact file that cannot be read (not ours, truncated, damaged, or from a newer format)."""
+_FLOAT_TYPES = ("DT_FLOAT", "DT_HALF", "DT_DOUBLE", "DT_BFLOAT16")
+# Weight inputs of these ops hold one output channel per (input channel x multiplier): their last two axes.
+_DEPTHWISE_OPS = ("DepthwiseConv2dNative",)
+_PASS_THROUGH_OPS = ("Identity", "IdentityN")
 
 
 @dataclass(frozen=True)
 class ArtifactInfo:
-    """What was written: where, its real size on disk, and the parameter counts of the model it decodes to."""
+    """What was written: where, its real size on disk, the parameter counts, and how its weights are quantized."""
 
     path: str
     size_bytes: int
     params: int
     nonzero_params: int
     compressed_tensors: int
+    quantization: dict[str, Any] | None = None
 
 
 def save_artifact(
-    model: keras.Model, spec: CompressionSpec | str, path: str | os.PathLike[str]
+    graph_def: Any,
+    inputs: list[str],
+    outputs: list[str],
+    spec: CompressionSpec | str,
+    path: str | os.PathLike[str],
+    *,
+    source: dict[str, Any] | None = None,
+    blocks: dict[str, Any] | None = None,
 ) -> ArtifactInfo:
-    """Compress every weight of `model` under `spec` and write the artifact atomically to `path`."""
+    """Encode every float weight constant of the frozen `graph_def` under `spec` and write the artifact to `path`.
+
+    `graph_def` is changed in place (its weights are stripped). `source` says what the model was made from (for
+    reuse of a cached artifact) and `blocks` holds the pipeline's records (pruning, fine-tuning) to report again.
+    """
+    import tensorflow as tf
+
     spec = spec if isinstance(spec, CompressionSpec) else CompressionSpec.parse(spec)
-    try:
-        architecture = json.loads(model.to_json())
-    except (NotImplementedError, TypeError, ValueError) as exc:
-        raise ArtifactError(
-            f"model {model.name!r} cannot be described as JSON ({exc}); only Sequential and functional Keras "
-            "models can be saved as artifacts"
-        ) from None
+    channel_dims = _channel_dims(graph_def)
     table: list[dict[str, Any]] = []
     payloads: list[bytes] = []
     offset = params = nonzero = compressed = 0
-    for variable, value in zip(model.weights, model.get_weights(), strict=True):
-        meta, payload = encode_tensor(value, spec)
-        name = getattr(variable, "path", None) or variable.name
-        table.append({"name": name, **meta.to_json(), "offset": offset, "nbytes": len(payload)})
+    for node in graph_def.node:
+        if not _is_weight(node):
+            continue
+        value = tf.make_ndarray(node.attr["value"].tensor)
+        meta, payload = encode_tensor(value, spec, channel_dims.get(node.name, 1))
+        table.append({"name": node.name, **meta.to_json(), "offset": offset, "nbytes": len(payload)})
         payloads.append(payload)
         offset += len(payload)
         params += int(value.size)
         nonzero += int(np.count_nonzero(decode_tensor(meta, payload)))
-        compressed += int(is_compressible(value) and not spec.is_baseline)
-    header = {"spec": str(spec), "keras": _keras_version(), "architecture": architecture, "tensors": table}
-    header_bytes = zlib.compress(json.dumps(header, separators=(",", ":")).encode("utf-8"), 9)
-    crc = 0
-    for payload in payloads:
-        crc = zlib.crc32(payload, crc)
-    prefix = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes), offset, crc)
-    target = Path(path)
-    _write_atomic(target, [prefix, header_bytes, *payloads])
-    return ArtifactInfo(str(target), os.path.getsize(target), params, nonzero, compressed)
+        compressed += int(is_compressible(value) and bool(tensor_steps(spec)))
+        _strip(node, tf)
+    graph_bytes = graph_def.SerializeToString()
+    header = {
+        "format": FORMAT_VERSION,
+        "spec": str(spec),
+        "runtime": "tf-graph",
+        "tensorflow": tf.__version__,
+        "source": source or {},
+        "graph": {
+            "inputs": list(inputs),
+            "outputs": list(outputs),
+            "offset": offset,
+            "nbytes": len(graph_bytes),
+        },
+        "tensors": table,
+        "params": params,
+        "nonzero_params": nonzero,
+        "compressed_tensors": compressed,
+        "quantization": quantization_block(spec, compressed),
+        "blocks": blocks or {},
+    }
+    size = write_container(str(path), header, [*payloads, graph_bytes])
+    return ArtifactInfo(str(path), size, params, nonzero, compressed, header["quantization"])
+
+
+def quantization_block(spec: CompressionSpec, tensors: int) -> dict[str, Any] | None:
+    """How the weights are quantized and de-quantized, for the `model` event and the result; None if they are not."""
+    step = spec.quant_step
+    if step is None or step.bits is None:
+        return None
+    return {
+        "bits": step.bits,
+        "granularity": "per-channel" if step.per_channel else "per-tensor",
+        "dequant": step.dequant,
+        "dequant_form": dequant_form(step.bits, step.per_channel, step.dequant),
+        "tensors": tensors,
+        "code_bits_in_graph": None if step.dequant == "load" else (8 if step.bits <= 8 else 16),
+    }
 
 
 def read_artifact_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The decoded header (spec, keras version, architecture, tensor table) after checking the whole file."""
-    return _read(Path(path))[0]
+    """The decoded header (spec, source, graph names, tensor table, blocks) after checking the whole file."""
+    return read_container(str(path))[0]
 
 
-def load_artifact(path: str | os.PathLike[str]) -> keras.Model:
-    """Rebuild the Keras model stored at `path`, with its weights decoded (de-quantized, zeros restored)."""
-    import keras
+def _is_weight(node: Any) -> bool:
+    """A float constant with at least two elements: a weight, bias or normalization parameter (not a scalar)."""
+    if node.op != "Const":
+        return False
+    tensor = node.attr["value"].tensor
+    from tensorflow.core.framework import types_pb2
 
-    target = Path(path)
-    header, payload = _read(target)
-    try:
-        weights = [
-            decode_tensor(
-                TensorMeta.from_json(entry), payload[entry["offset"] : entry["offset"] + entry["nbytes"]]
-            )
-            for entry in header["tensors"]
-        ]
-    except (CodecError, KeyError, TypeError) as exc:
-        raise ArtifactError(f"artifact {target} has a damaged tensor table ({exc}); {_REDO}") from None
-    try:
-        model = keras.models.model_from_json(json.dumps(header["architecture"]))
-    except Exception as exc:  # keras raises many types for an architecture it cannot rebuild
-        raise ArtifactError(
-            f"artifact {target} holds an architecture keras {keras.__version__} cannot rebuild "
-            f"(saved with keras {header.get('keras')}): {exc}"
-        ) from None
-    expected = [tuple(v.shape) for v in model.weights]
-    found = [w.shape for w in weights]
-    if expected != found:
-        raise ArtifactError(f"artifact {target} has weights that do not fit its architecture; {_REDO}")
-    model.set_weights(weights)
-    return model
+    if types_pb2.DataType.Name(tensor.dtype) not in _FLOAT_TYPES:
+        return False
+    dims = [d.size for d in tensor.tensor_shape.dim]
+    return len(dims) >= 1 and int(np.prod(dims)) >= 2
 
 
-def _read(path: Path) -> tuple[dict[str, Any], memoryview]:
-    data = path.read_bytes()
-    if len(data) < _PREFIX.size or not data.startswith(MAGIC):
-        raise ArtifactError(f"{path} is not a tocompress artifact (wrong magic bytes); {_REDO}")
-    _, version, header_size, payload_size, crc = _PREFIX.unpack_from(data)
-    if version > FORMAT_VERSION:
-        raise ArtifactError(
-            f"{path} uses artifact format {version}, newer than {FORMAT_VERSION}; upgrade tocompress"
-        )
-    expected = _PREFIX.size + header_size + payload_size
-    if len(data) != expected:
-        raise ArtifactError(
-            f"artifact {path} has {len(data)} bytes, expected {expected} (truncated?); {_REDO}"
-        )
-    view = memoryview(data)
-    try:
-        header = json.loads(zlib.decompress(view[_PREFIX.size : _PREFIX.size + header_size]))
-    except (zlib.error, ValueError) as exc:
-        raise ArtifactError(f"artifact {path} has a damaged header ({exc}); {_REDO}") from None
-    payload = view[_PREFIX.size + header_size :]
-    if zlib.crc32(payload) != crc:
-        raise ArtifactError(f"artifact {path} has damaged tensor data (checksum mismatch); {_REDO}")
-    return header, payload
+def _strip(node: Any, tf: Any) -> None:
+    """Replace the constant's value by an empty tensor of the same dtype and shape (the table holds it)."""
+    tensor = node.attr["value"].tensor
+    empty = tf.compat.v1.make_tensor_proto([], dtype=tensor.dtype)
+    empty.tensor_shape.CopyFrom(tensor.tensor_shape)
+    node.attr["value"].tensor.CopyFrom(empty)
 
 
-def _write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """Temp file in the same folder, fsync, rename: a crash leaves the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _keras_version() -> str:
-    import keras
-
-    return keras.__version__
+def _channel_dims(graph_def: Any) -> dict[str, int]:
+    """Weight constants feeding a depthwise convolution (through Identity nodes) have 2 channel axes; others 1."""
+    consumers: dict[str, list[Any]] = {}
+    for node in graph_def.node:
+        for name in node.input:
+            consumers.setdefault(name.lstrip("^").split(":")[0], []).append(node)
+    dims: dict[str, int] = {}
+    for node in graph_def.node:
+        if node.op != "Const":
+            continue
+        frontier, seen = [node.name], set()
+        while frontier:
+            name = frontier.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for user in consumers.get(name, []):
+                if user.op in _PASS_THROUGH_OPS:
+                    frontier.append(user.name)
+                elif user.op in _DEPTHWISE_OPS:
+                    dims[node.name] = 2
+    return dims

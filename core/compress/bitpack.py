@@ -6,7 +6,7 @@ j % 8 of byte j // 8 (little-endian throughout). For 8, 16 and 32 bits this is e
 array, which is the fast path. Work is done in chunks of whole bytes so memory stays bounded on large tensors.
 """
 
-from __future__ import annotations
+from typing import Union  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -14,12 +14,14 @@ MAX_PACK_BITS = 32
 _CHUNK_VALUES = 1 << 18  # a multiple of 8, so every chunk starts on a byte boundary whatever the width
 
 
-def packed_size_bytes(count: int, bits: int) -> int:
+def packed_size_bytes(count, bits):
+    # type: (int, int) -> int
     """Bytes that `count` codes of `bits` bits take once packed: ceil(count * bits / 8)."""
     return (count * bits + 7) // 8
 
 
-def pack_bits(codes: np.ndarray, bits: int) -> bytes:
+def pack_bits(codes, bits):
+    # type: (np.ndarray, int) -> bytes
     """Pack non-negative integer `codes` (each < 2**bits) into ceil(len * bits / 8) bytes, in flat C order."""
     _check_bits(bits)
     flat = np.asarray(codes).ravel()
@@ -42,7 +44,8 @@ def pack_bits(codes: np.ndarray, bits: int) -> bytes:
     return b"".join(parts)
 
 
-def unpack_bits(buf: bytes | memoryview, bits: int, count: int) -> np.ndarray:
+def unpack_bits(buf, bits, count):
+    # type: (Union[bytes, memoryview], int, int) -> np.ndarray
     """Inverse of pack_bits: `count` codes as a flat uint16 array (uint32 above 16 bits); the length must match."""
     _check_bits(bits)
     expected = packed_size_bytes(count, bits)
@@ -71,23 +74,27 @@ def unpack_bits(buf: bytes | memoryview, bits: int, count: int) -> np.ndarray:
     return out
 
 
-def _word_dtype(bits: int) -> np.dtype:
+def _word_dtype(bits):
+    # type: (int) -> np.dtype
     return np.dtype(np.uint16) if bits <= 16 else np.dtype(np.uint32)
 
 
-def _check_bits(bits: int) -> None:
+def _check_bits(bits):
+    # type: (int) -> None
     if not isinstance(bits, (int, np.integer)) or not 1 <= bits <= MAX_PACK_BITS:
         raise ValueError(f"bit width {bits!r} is not supported; use an integer from 1 to {MAX_PACK_BITS}")
 
 
-def rice_size_bytes(values: np.ndarray, k: int) -> int:
+def rice_size_bytes(values, k):
+    # type: (np.ndarray, int) -> int
     """Bytes rice_encode(values, k) takes: k-bit remainders, then one unary quotient (q ones and a zero) each."""
     flat = np.asarray(values, dtype=np.int64).ravel()
     remainders = packed_size_bytes(flat.size, k) if k else 0
     return remainders + packed_size_bytes(int((flat >> k).sum()) + flat.size, 1)
 
 
-def best_rice_k(values: np.ndarray) -> int:
+def best_rice_k(values):
+    # type: (np.ndarray) -> int
     """The Rice parameter k that makes rice_encode(values, k) smallest (ties to the smaller k)."""
     flat = np.asarray(values, dtype=np.int64).ravel()
     top = int(flat.max()).bit_length() if flat.size else 0
@@ -95,7 +102,8 @@ def best_rice_k(values: np.ndarray) -> int:
     return int(np.argmin(sizes))
 
 
-def rice_encode(values: np.ndarray, k: int) -> bytes:
+def rice_encode(values, k):
+    # type: (np.ndarray, int) -> bytes
     """Golomb-Rice code of non-negative integers: near-entropy for the geometric gaps between pruned positions.
 
     The k-bit remainders are packed first as one fixed-width block, then the unary quotients as one bit stream,
@@ -113,7 +121,8 @@ def rice_encode(values: np.ndarray, k: int) -> bytes:
     return remainders + np.packbits(unary, bitorder="little").tobytes()
 
 
-def rice_decode(buf: bytes | memoryview, k: int, count: int) -> np.ndarray:
+def rice_decode(buf, k, count):
+    # type: (Union[bytes, memoryview], int, int) -> np.ndarray
     """Inverse of rice_encode: `count` int64 values; raises ValueError unless the buffer is exactly that long."""
     if not 0 <= k <= MAX_PACK_BITS or count < 0:
         raise ValueError(f"Rice parameter {k!r} or count {count!r} is out of range")

@@ -1,4 +1,5 @@
-"""Encode one weight tensor under a compression spec's steps, in the order written, into bytes; decode it back.
+"""Encode one weight tensor under a compression spec's tensor-level steps (unstructured pruning and quantization,
+in the order written) into bytes; decode it back (through core.compress.tensordecode, which the run stage shares).
 
 "q8+p0.25" quantizes, then prunes by the magnitude of the de-quantized weights; "p0.25+q8" prunes, then quantizes
 only the survivors over their own range. Either way a pruned tensor is stored as a sparsity structure plus the
@@ -10,6 +11,12 @@ prune such as p0.05 makes a quantized tensor smaller rather than larger).
 Only tensors with ndim >= 2 (conv and dense kernels, embeddings) are compressed. 1-D tensors (biases, batch-norm
 statistics) are a tiny share of the parameters and the most sensitive to error (a bias shift moves every output
 of a channel; BN variance sits under a square root), so they stay float32, as in the paper's setup.
+
+Per-tensor quantization puts 0.0 on its grid (quantize's `zero_exact`: an integer zero point), which is what
+TensorFlow's Dequantize op (MIN_FIRST) assumes, so the run-time form is that one op per weight, as in the paper's
+graphs, and a pruned weight kept as an integer code is exactly 0. Per-channel quantization (`qN:ch`) keeps one
+scale and minimum per output channel, the last `channel_dims` axes (1 for conv and dense kernels, 2 for depthwise
+kernels, whose outputs are input channel x multiplier), with 0 on each channel's grid when the setting prunes.
 """
 
 from __future__ import annotations
@@ -23,20 +30,15 @@ from core.compress.bitpack import (
     best_rice_k,
     pack_bits,
     packed_size_bytes,
-    rice_decode,
     rice_encode,
     rice_size_bytes,
-    unpack_bits,
 )
 from core.compress.prune import magnitude_mask
-from core.compress.quantize import dequantize, dequantize_codes, quantize
-from core.spec import CompressionSpec
+from core.compress.quantize import dequantize, quantize, quantize_per_channel
+from core.compress.tensordecode import FLOAT_BITS, CodecError, decode_float, dequantize_channel_codes
+from core.spec import CompressionSpec, Step
 
-FLOAT_BITS = 32
-
-
-class CodecError(ValueError):
-    """A tensor payload or its table entry is inconsistent (a damaged file)."""
+__all__ = ["CodecError", "TensorMeta", "decode_tensor", "encode_tensor", "is_compressible", "tensor_steps"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class TensorMeta:
     min_value: float | None = None
     stored: int = 0  # how many values the payload holds (all of them when dense)
     rice_k: int | None = None  # Golomb-Rice parameter of the gap encodings
+    channels: int | None = None  # per-channel quantization: how many scales (then scale/min_value are None)
+    channel_dims: int | None = None  # per-channel: how many trailing axes make a channel
 
     @property
     def count(self) -> int:
@@ -62,6 +66,8 @@ class TensorMeta:
         out: dict[str, Any] = {"shape": list(self.shape), "dtype": self.dtype, "encoding": self.encoding}
         if self.bits is not None:
             out.update(bits=self.bits, scale=self.scale, min=self.min_value)
+        if self.channels is not None:
+            out.update(channels=self.channels, channel_dims=self.channel_dims)
         if self.rice_k is not None:
             out["k"] = self.rice_k
         out["stored"] = self.stored
@@ -70,16 +76,19 @@ class TensorMeta:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TensorMeta:
         try:
-            bits, rice_k = data.get("bits"), data.get("k")
+            bits, rice_k, channels = data.get("bits"), data.get("k"), data.get("channels")
+            per_tensor = bits is not None and channels is None
             return cls(
                 shape=tuple(int(d) for d in data["shape"]),
                 dtype=str(data["dtype"]),
                 encoding=str(data["encoding"]),
                 bits=None if bits is None else int(bits),
-                scale=None if bits is None else float(data["scale"]),
-                min_value=None if bits is None else float(data["min"]),
+                scale=float(data["scale"]) if per_tensor else None,
+                min_value=float(data["min"]) if per_tensor else None,
                 stored=int(data["stored"]),
                 rice_k=None if rice_k is None else int(rice_k),
+                channels=None if channels is None else int(channels),
+                channel_dims=None if channels is None else int(data["channel_dims"]),
             )
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise CodecError(f"tensor table entry is malformed ({exc!r})") from None
@@ -114,8 +123,14 @@ def choose_encoding(keep: np.ndarray, value_bits: int) -> tuple[str, int | None,
     return encoding, best_k, size
 
 
-def encode_tensor(w: np.ndarray, spec: CompressionSpec) -> tuple[TensorMeta, bytes]:
-    """Apply the spec's steps in order to `w` (if compressible) and return its table entry and payload."""
+def tensor_steps(spec: CompressionSpec) -> tuple[Step, ...]:
+    """The steps that act on each stored tensor: quantization and unstructured pruning (structured pruning and
+    fine-tuning change the model before it is frozen; a TFLite conversion writes its own file)."""
+    return tuple(s for s in spec.steps if s.kind == "q" or (s.kind == "p" and not s.structured))
+
+
+def encode_tensor(w: np.ndarray, spec: CompressionSpec, channel_dims: int = 1) -> tuple[TensorMeta, bytes]:
+    """Apply the spec's tensor-level steps in order to `w` (if compressible); return its table entry and payload."""
     arr = np.asarray(w)
     shape = tuple(int(d) for d in arr.shape)
     if not np.issubdtype(arr.dtype, np.floating):
@@ -123,12 +138,24 @@ def encode_tensor(w: np.ndarray, spec: CompressionSpec) -> tuple[TensorMeta, byt
     current = arr.astype(np.float32).ravel()
     count = current.size
     keep = np.ones(count, dtype=bool)
-    codes = None
+    codes = channel_params = None
     bits = scale = min_value = None
-    for step in spec.steps if is_compressible(arr) else ():
-        if step.kind == "q":
+    steps = tensor_steps(spec) if is_compressible(arr) else ()
+    pruned = any(step.kind == "p" for step in steps)  # a pruned weight needs a code of its own
+    for step in steps:
+        if step.kind == "q" and step.per_channel:
             assert step.bits is not None  # the parser sets bits on every q step
-            q = quantize(current[keep], step.bits)
+            width = int(np.prod(shape[-channel_dims:]))
+            codes2d, scales, mins = quantize_per_channel(
+                current.reshape(-1, width), keep.reshape(-1, width), step.bits, zero_exact=pruned
+            )
+            codes = codes2d.ravel()
+            kept_at = np.flatnonzero(keep)
+            current[keep] = dequantize_channel_codes(codes[keep], kept_at, scales, mins)
+            bits, channel_params = step.bits, (scales, mins)
+        elif step.kind == "q":
+            assert step.bits is not None  # the parser sets bits on every q step
+            q = quantize(current[keep], step.bits, zero_exact=True)
             codes = np.zeros(count, dtype=np.uint16)
             codes[keep] = q.codes
             current[keep] = dequantize(q)
@@ -144,41 +171,30 @@ def encode_tensor(w: np.ndarray, spec: CompressionSpec) -> tuple[TensorMeta, byt
         values = current[keep].astype("<f4").tobytes()
     else:
         values = pack_bits(codes[keep], bits)
-    meta = TensorMeta(shape, arr.dtype.name, encoding, bits, scale, min_value, int(keep.sum()), rice_k)
-    return meta, _structure_bytes(keep, encoding, rice_k) + values
+    params = b""
+    channels: int | None = None
+    if channel_params is not None:
+        scales, mins = channel_params
+        channels = int(scales.size)
+        params = mins.astype("<f4").tobytes() + scales.astype("<f4").tobytes()
+    meta = TensorMeta(
+        shape,
+        arr.dtype.name,
+        encoding,
+        bits,
+        scale,
+        min_value,
+        int(keep.sum()),
+        rice_k,
+        channels,
+        channel_dims if channels is not None else None,
+    )
+    return meta, _structure_bytes(keep, encoding, rice_k) + values + params
 
 
 def decode_tensor(meta: TensorMeta, payload: bytes | memoryview) -> np.ndarray:
     """Rebuild the tensor from its table entry and payload: float32 for float tensors, the original dtype for raw."""
-    count = meta.count
-    if meta.encoding == "raw":
-        dtype = np.dtype(meta.dtype)
-        if len(payload) != count * dtype.itemsize:
-            raise CodecError(
-                f"raw tensor payload has {len(payload)} bytes, expected {count * dtype.itemsize}"
-            )
-        return np.frombuffer(payload, dtype=dtype).reshape(meta.shape).copy()
-    value_bits = meta.bits or FLOAT_BITS
-    values_size = packed_size_bytes(meta.stored, value_bits)
-    if not 0 <= meta.stored <= count or len(payload) < values_size:
-        raise CodecError(
-            f"{meta.encoding} tensor payload of {len(payload)} bytes cannot hold {meta.stored} values"
-        )
-    structure, values = payload[: len(payload) - values_size], payload[len(payload) - values_size :]
-    if meta.bits is None:
-        decoded = np.frombuffer(values, dtype="<f4").astype(np.float32)
-    else:
-        if meta.scale is None or meta.min_value is None:
-            raise CodecError(f"quantized tensor of shape {meta.shape} has no scale/min in the tensor table")
-        decoded = dequantize_codes(unpack_bits(values, meta.bits, meta.stored), meta.scale, meta.min_value)
-    if meta.encoding == "dense":
-        if meta.stored != count or len(structure):
-            raise CodecError(f"dense tensor payload has {len(payload)} bytes, expected {values_size}")
-        return decoded.reshape(meta.shape)
-    keep = _structure_mask(structure, meta, count)
-    out = np.zeros(count, dtype=np.float32)
-    out[keep] = decoded
-    return out.reshape(meta.shape)
+    return decode_float(meta.to_json(), payload)
 
 
 def _structure_bytes(keep: np.ndarray, encoding: str, rice_k: int | None) -> bytes:
@@ -189,25 +205,3 @@ def _structure_bytes(keep: np.ndarray, encoding: str, rice_k: int | None) -> byt
     listed = keep if encoding == "kept_gaps" else ~keep
     assert rice_k is not None  # choose_encoding gives a Rice parameter with every gaps encoding
     return rice_encode(gaps_between(np.flatnonzero(listed)), rice_k)
-
-
-def _structure_mask(structure: bytes | memoryview, meta: TensorMeta, count: int) -> np.ndarray:
-    try:
-        if meta.encoding == "bitmap":
-            keep = unpack_bits(structure, 1, count).astype(bool)
-        elif meta.encoding in ("kept_gaps", "pruned_gaps") and meta.rice_k is not None:
-            listed = meta.stored if meta.encoding == "kept_gaps" else count - meta.stored
-            positions = np.cumsum(rice_decode(structure, meta.rice_k, listed) + 1) - 1
-            if listed and int(positions[-1]) >= count:
-                raise ValueError(f"it lists a position beyond its {count} elements")
-            keep = np.full(count, meta.encoding == "pruned_gaps")
-            keep[positions] = meta.encoding == "kept_gaps"
-        else:
-            raise ValueError("the encoding is unknown")
-    except ValueError as exc:
-        raise CodecError(f"{meta.encoding} tensor structure is damaged: {exc}") from None
-    if int(keep.sum()) != meta.stored:
-        raise CodecError(
-            f"{meta.encoding} tensor marks {int(keep.sum())} kept weights but stores {meta.stored} values"
-        )
-    return keep

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import UserError
 from core.models.registry import get_model_info
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError, ValueError):
     """An evaluation set that cannot be used for this model; the message says which ones can."""
 
 
@@ -34,7 +35,16 @@ def _digits_test() -> EvalSet:
     return EvalSet(split.x_test, split.y_test, "digits-test", N_CLASSES)
 
 
+def _digits_train() -> EvalSet:
+    from core.data.digits import N_CLASSES, load_digits_split
+
+    split = load_digits_split()
+    return EvalSet(split.x_train, split.y_train, "digits-train", N_CLASSES)
+
+
 _DATASETS: dict[str, Callable[[], EvalSet]] = {"digits-test": _digits_test}
+# A model's default evaluation set -> the training split it was held out from (fine-tuning, calibration).
+_TRAIN_SETS: dict[str, Callable[[], EvalSet]] = {"digits-test": _digits_train}
 
 
 def load_eval_set(model_name: str, dataset: str | None = None, limit: int | None = None) -> EvalSet:
@@ -60,3 +70,16 @@ def load_eval_set(model_name: str, dataset: str | None = None, limit: int | None
     if limit is not None:
         eval_set = EvalSet(eval_set.x[:limit], eval_set.y[:limit], eval_set.name, eval_set.n_classes)
     return eval_set
+
+
+def load_train_set(model_name: str) -> EvalSet:
+    """The training split of `model_name`'s default dataset (never its held-out samples), for fine-tuning."""
+    info = get_model_info(model_name)
+    loader = _TRAIN_SETS.get(info.dataset or "")
+    if loader is None:
+        have = ", ".join(sorted(_TRAIN_SETS))
+        raise DatasetError(
+            f"no training split for {info.name} here, so it cannot be fine-tuned; drop :ftN from the setting "
+            f"(training splits exist for models scored on: {have})"
+        )
+    return loader()

@@ -5,21 +5,21 @@ zero_division=0, macro average of per-class scores) so the numbers mean what rea
 scikit-learn into the worker.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Dict, Tuple  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
 TOP5_MIN_CLASSES = 5
 
 
-def _top_k(y_true: np.ndarray, scores: np.ndarray, k: int) -> float:
+def _top_k(y_true, scores, k):
+    # type: (np.ndarray, np.ndarray, int) -> float
     top = np.argpartition(-scores, k - 1, axis=1)[:, :k]  # O(N*C), unlike a full sort; ties may pick either
     return float(np.mean(np.any(top == y_true[:, None], axis=1)))
 
 
-def _macro_prf(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
+def _macro_prf(y_true, y_pred):
+    # type: (np.ndarray, np.ndarray) -> Tuple[float, float, float]
     labels = np.union1d(y_true, y_pred)
     true_i = np.searchsorted(labels, y_true)
     pred_i = np.searchsorted(labels, y_pred)
@@ -32,7 +32,8 @@ def _macro_prf(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, fl
     return float(precision.mean()), float(recall.mean()), float(f1.mean())
 
 
-def classification_metrics(y_true: Any, scores: Any) -> dict[str, Any]:
+def classification_metrics(y_true, scores):
+    # type: (Any, Any) -> Dict[str, Any]
     """Metrics for integer labels `y_true` (N,) against scores (N, C) (probabilities or logits) or labels (N,).
 
     top5 is None when there are fewer than 5 classes or only predicted labels are given (no ranking to use).

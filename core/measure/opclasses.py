@@ -5,20 +5,24 @@ _Arg, _Retval, Const, Identity, Placeholder, ...) get no class (`op_class` retur
 move no data, so per-op totals leave them out rather than letting them dilute class G.
 
 Keras 3 runs batch/layer/group normalization at inference as plain Mul/AddV2/Rsqrt/Mean ops, with no
-FusedBatchNorm kernel, so `node_class` also looks at the node's name scope to put those ops in D.
-"""
+FusedBatchNorm kernel, so `node_class` also looks at the node's name scope to put those ops in D. Likewise the
+run-time de-quantization of a weight (core.compress.graph_build) lives in a `<weight>/dequantize/` scope, whose
+Mul/Add (per-channel scales, the affine offset) belong to de-quantizing and count as F with the Dequantize op.
 
-from __future__ import annotations
+Python 3.6-compatible: the runner on a TX2 classifies its own trace.
+"""
 
 import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple  # noqa: F401 (used by the type comments)
 
 from core.paths import asset
 
 OTHER_CLASS = "G"
 NORM_CLASS = "D"
+DEQUANT_CLASS = "F"
+_DEQUANT_SCOPE = re.compile(r"(^|/)dequantize/")
 # Scopes of normalization layers: tf.nn.batch_normalization's own "batchnorm", and Keras layer names.
 _NORM_SCOPE = re.compile(r"(^|/)(batchnorm|[^/]*normalization[^/]*)/")
 _NORM_LOWERED_CLASSES = ("C", "E")  # element-wise math and the reshapes/means a normalization lowers to
@@ -27,19 +31,21 @@ _BACKEND_PREFIXES = ("_MklNative", "_Mkl", "_")
 _VARIANT_PREFIXES = ("Fused", "Quantized")
 
 
-def _load_table() -> dict[str, Any]:
+def _load_table():
+    # type: () -> Dict[str, Any]
     with open(asset("op_classes.json"), encoding="utf-8") as f:
         return json.load(f)
 
 
 _TABLE = _load_table()
-CLASS_LABELS: dict[str, str] = {key: entry["label"] for key, entry in sorted(_TABLE["classes"].items())}
-_CLASS_OF: dict[str, str] = {op: key for key, entry in _TABLE["classes"].items() for op in entry["ops"]}
-_BOOKKEEPING: frozenset[str] = frozenset(_TABLE["bookkeeping"])
-_BY_LENGTH: tuple[str, ...] = tuple(sorted(_CLASS_OF, key=len, reverse=True))
+CLASS_LABELS = {key: entry["label"] for key, entry in sorted(_TABLE["classes"].items())}  # type: Dict[str, str]
+_CLASS_OF = {op: key for key, entry in _TABLE["classes"].items() for op in entry["ops"]}  # type: Dict[str, str]
+_BOOKKEEPING = frozenset(_TABLE["bookkeeping"])  # type: FrozenSet[str]
+_BY_LENGTH = tuple(sorted(_CLASS_OF, key=len, reverse=True))  # type: Tuple[str, ...]
 
 
-def _strip(name: str, prefix: str) -> str | None:
+def _strip(name, prefix):
+    # type: (str, str) -> Optional[str]
     """`name` without `prefix` when what is left starts a new word (an uppercase letter or digit)."""
     if not name.startswith(prefix):
         return None
@@ -47,7 +53,8 @@ def _strip(name: str, prefix: str) -> str | None:
     return rest if rest[:1].isupper() or rest[:1].isdigit() else None
 
 
-def _candidates(op_type: str) -> list[str]:
+def _candidates(op_type):
+    # type: (str) -> List[str]
     """`op_type`, then with the backend prefix removed, then with Fused/Quantized removed: _MklNativeFusedConv2D,
     FusedConv2D, Conv2D."""
     names = [op_type]
@@ -63,7 +70,8 @@ def _candidates(op_type: str) -> list[str]:
     return names
 
 
-def _longest_listed_prefix(name: str) -> str | None:
+def _longest_listed_prefix(name):
+    # type: (str) -> Optional[str]
     """The longest listed op that starts `name` at a word boundary: Conv2DWithBias -> Conv2D, not Conv."""
     for op in _BY_LENGTH:
         if len(name) > len(op) and name.startswith(op) and _strip(name, op):
@@ -72,7 +80,8 @@ def _longest_listed_prefix(name: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def op_class(op_type: str) -> str | None:
+def op_class(op_type):
+    # type: (str) -> Optional[str]
     """Class letter A..G for a TensorFlow op type (unknown ops are G), or None for bookkeeping ops."""
     names = _candidates(op_type)
     for name in names:
@@ -87,9 +96,13 @@ def op_class(op_type: str) -> str | None:
     return OTHER_CLASS
 
 
-def node_class(op_type: str, node_name: str) -> str | None:
-    """`op_class`, except that element-wise and reshape ops inside a normalization layer's scope count as D."""
+def node_class(op_type, node_name):
+    # type: (str, str) -> Optional[str]
+    """`op_class`, except that element-wise and reshape ops inside a normalization layer's scope count as D, and
+    any op inside a weight's `dequantize/` scope counts as F."""
     cls = op_class(op_type)
+    if cls is not None and _DEQUANT_SCOPE.search(node_name):
+        return DEQUANT_CLASS
     if cls in _NORM_LOWERED_CLASSES and _NORM_SCOPE.search(node_name):
         return NORM_CLASS
     return cls

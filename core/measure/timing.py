@@ -2,35 +2,70 @@
 
 The stopping rule keeps running sums (Welford) and a precomputed table of t quantiles, so checking it costs a few
 float operations per iteration instead of a pass over all samples; final statistics are computed once with numpy.
-"""
 
-from __future__ import annotations
+Python 3.6-compatible (the runner on a TX2 uses it). The t quantiles come from scipy where it is installed, else from
+a table and an expansion (`_t_crit_table`), since a board's TensorFlow environment often has no scipy.
+"""
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union  # noqa: F401 (type comments)
 
 import numpy as np
 
 ProgressCallback = Callable[[int, float, float, float], None]
 
+# Two-sided 95% Student t quantiles for 1..30 degrees of freedom (scipy.special.stdtrit(df, 0.975), 9 decimals).
+_T975_SMALL = (
+    12.706204736, 4.302652730, 3.182446305, 2.776445105, 2.570581836, 2.446911851, 2.364624252, 2.306004135,
+    2.262157163, 2.228138852, 2.200985160, 2.178812830, 2.160368656, 2.144786688, 2.131449546, 2.119905299,
+    2.109815578, 2.100922040, 2.093024054, 2.085963447, 2.079613845, 2.073873068, 2.068657610, 2.063898562,
+    2.059538553, 2.055529439, 2.051830516, 2.048407142, 2.045229642, 2.042272456,
+)  # fmt: skip
+_Z975 = 1.959963984540054
 
-def _t_crit(df: int | np.ndarray) -> Any:
+
+def _t_crit(df):
+    # type: (Union[int, np.ndarray]) -> Any
     """Two-sided 95% Student t critical value(s) for `df` degrees of freedom (scipy imported lazily: ~0.2 s)."""
-    from scipy.special import stdtrit
-
+    try:
+        from scipy.special import stdtrit
+    except ImportError:
+        return _t_crit_table(df)
     return stdtrit(df, 0.975)
 
 
-def _ci_pct(t_crit: float, var: float, n: int, mean: float) -> float:
+def _t_crit_table(df):
+    # type: (Union[int, np.ndarray]) -> Any
+    """Two-sided 95% Student t critical value(s) for `df` degrees of freedom without scipy; nan for df < 1.
+
+    A table up to 30, then the Cornish-Fisher expansion to the 4th order (within 3e-8 of scipy beyond 30).
+    """
+    v = np.asarray(df, dtype=np.float64)
+    z = _Z975
+    g = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expansion = z + g[0] / v + g[1] / v**2 + g[2] / v**3 + g[3] / v**4
+    table = np.array((np.nan,) + _T975_SMALL)
+    index = np.clip(v, 0, len(_T975_SMALL)).astype(np.int64)
+    out = np.where(v > len(_T975_SMALL), expansion, np.where(v >= 1, table[index], np.nan))
+    return out if out.ndim else float(out)
+
+
+def _ci_pct(t_crit, var, n, mean):
+    # type: (float, float, int, float) -> float
     if mean <= 0 or not math.isfinite(var):
         return math.inf
     return float(t_crit * math.sqrt(max(var, 0.0) / n) / mean * 100.0)
 
 
-def ci95_halfwidth_pct(samples_s: Sequence[float] | np.ndarray) -> float:
+def ci95_halfwidth_pct(samples_s):
+    # type: (Union[Sequence[float], np.ndarray]) -> float
     """95% CI half-width of the mean as % of the mean; inf when it is undefined (fewer than 2 samples, mean <= 0)."""
     x = np.asarray(samples_s, dtype=np.float64)
     if x.size < 2:
@@ -38,22 +73,45 @@ def ci95_halfwidth_pct(samples_s: Sequence[float] | np.ndarray) -> float:
     return _ci_pct(float(_t_crit(x.size - 1)), float(np.var(x, ddof=1)), int(x.size), float(np.mean(x)))
 
 
-@dataclass(frozen=True)
 class LatencyStats:
     """Summary of one timed loop; `ci95_halfwidth_pct` is None when undefined, `reason` says why the loop stopped."""
 
-    n: int
-    mean_s: float
-    median_s: float
-    p90_s: float
-    p99_s: float
-    std_s: float
-    ci95_halfwidth_pct: float | None
-    converged: bool
-    reason: str
+    FIELDS = (
+        "n",
+        "mean_s",
+        "median_s",
+        "p90_s",
+        "p99_s",
+        "std_s",
+        "ci95_halfwidth_pct",
+        "converged",
+        "reason",
+    )
+    __slots__ = FIELDS
+
+    def __init__(self, n, mean_s, median_s, p90_s, p99_s, std_s, ci95_halfwidth_pct, converged, reason):
+        # type: (int, float, float, float, float, float, Optional[float], bool, str) -> None
+        self.n = n
+        self.mean_s = mean_s
+        self.median_s = median_s
+        self.p90_s = p90_s
+        self.p99_s = p99_s
+        self.std_s = std_s
+        self.ci95_halfwidth_pct = ci95_halfwidth_pct
+        self.converged = converged
+        self.reason = reason
+
+    def __eq__(self, other):
+        # type: (object) -> bool
+        return isinstance(other, LatencyStats) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        # type: () -> str
+        return "LatencyStats({})".format(", ".join(f"{k}={v!r}" for k, v in self.to_dict().items()))
 
     @classmethod
-    def from_samples(cls, samples_s: Sequence[float], *, converged: bool, reason: str) -> LatencyStats:
+    def from_samples(cls, samples_s, *, converged, reason):
+        # type: (Sequence[float], bool, str) -> LatencyStats
         """Compute the summary of non-empty `samples_s` (percentiles with numpy's default linear interpolation)."""
         x = np.asarray(samples_s, dtype=np.float64)
         if x.size == 0:
@@ -72,13 +130,13 @@ class LatencyStats:
             reason=reason,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self):
+        # type: () -> Dict[str, Any]
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
-def _check_args(
-    target_pct: float, min_iters: int, max_iters: int, max_seconds: float, every_s: float
-) -> None:
+def _check_args(target_pct, min_iters, max_iters, max_seconds, every_s):
+    # type: (float, int, int, float, float) -> None
     if not target_pct > 0:
         raise ValueError(f"confidence target {target_pct}% must be positive; the paper uses 5")
     if min_iters < 2:
@@ -89,16 +147,8 @@ def _check_args(
         raise ValueError("max seconds and the progress interval must be positive")
 
 
-def _stop_reason(
-    n: int,
-    elapsed_s: float,
-    ci: float,
-    target_pct: float,
-    min_iters: int,
-    max_iters: int,
-    max_seconds: float,
-    min_seconds: float = 0.0,
-) -> tuple[bool, str] | None:
+def _stop_reason(n, elapsed_s, ci, target_pct, min_iters, max_iters, max_seconds, min_seconds=0.0):
+    # type: (int, float, float, float, int, int, float, float) -> Optional[Tuple[bool, str]]
     """(converged, reason) when the loop should stop after `n` samples, else None."""
     if n >= min_iters and elapsed_s >= min_seconds and ci <= target_pct:
         return True, f"95% CI half-width {ci:.1f}% <= {target_pct:g}% after {n} iterations"
@@ -119,18 +169,19 @@ def _stop_reason(
 
 
 def measure_latency(
-    run_once: Callable[[], object],
+    run_once,
     *,
-    target_pct: float = 5.0,
-    min_iters: int = 30,
-    max_iters: int = 2000,
-    max_seconds: float = 20.0,
-    min_seconds: float = 0.0,
-    on_progress: ProgressCallback | None = None,
-    progress_every_s: float = 0.1,
-    clock: Callable[[], float] = time.perf_counter,
-    window_clock: Callable[[], float] = time.monotonic,
-) -> tuple[LatencyStats, list[float], list[tuple[float, float, int]]]:
+    target_pct=5.0,
+    min_iters=30,
+    max_iters=2000,
+    max_seconds=20.0,
+    min_seconds=0.0,
+    on_progress=None,
+    progress_every_s=0.1,
+    clock=time.perf_counter,
+    window_clock=time.monotonic,
+):
+    # type: (Callable[[], object], float, int, int, float, float, Optional[ProgressCallback], float, Callable[[], float], Callable[[], float]) -> Tuple[LatencyStats, List[float], List[Tuple[float, float, int]]]  # noqa: E501
     """Time `run_once()` until the 95% CI half-width is <= `target_pct`% of the mean (after `min_iters`) or a cap.
 
     Returns the stats, every sample in seconds, and the inference windows as `(t0, t1, n_inferences)` in
@@ -143,8 +194,8 @@ def measure_latency(
     """
     _check_args(target_pct, min_iters, max_iters, max_seconds, progress_every_s)
     t_table = _t_crit(np.arange(max_iters, dtype=np.float64))  # t_table[df]; df 0 is nan and never used
-    samples: list[float] = []
-    windows: list[tuple[float, float, int]] = []
+    samples = []  # type: List[float]
+    windows = []  # type: List[Tuple[float, float, int]]
     mean = m2 = 0.0
     ci = math.inf
     start = chunk_start = clock()

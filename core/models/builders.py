@@ -2,6 +2,8 @@
 
 The demo CNN loads from the shipped assets; Keras-application models load their pretrained weights from a local
 file, never the network (boards are often offline), so a model without its file fails with the reason and the fix.
+`weights="random"` builds a Keras-application model with seeded random weights instead (no file needed): its
+size, latency, memory and per-op time are real, its accuracy meaningless.
 """
 
 from __future__ import annotations
@@ -18,12 +20,22 @@ from core.models.registry import (
 )
 from core.paths import asset
 
-__all__ = ["ModelUnavailableError", "load_model"]
+__all__ = ["RANDOM_SEED", "ModelUnavailableError", "load_model"]
+
+RANDOM_SEED = 0
 
 
-def load_model(name: str) -> keras.Model:
-    """Load the named model with its weights; UnknownModelError or ModelUnavailableError say what to do."""
+def load_model(name: str, weights: str | None = None) -> keras.Model:
+    """Load the named model with its weights (or seeded random ones); UnknownModelError or ModelUnavailableError
+    say what to do."""
     info = get_model_info(name)
+    if weights == "random":
+        if info.keras_app is None:
+            raise ModelUnavailableError(
+                f"{info.name} cannot be built with random weights; only Keras-application models can"
+            )
+        keras.utils.set_random_seed(RANDOM_SEED)
+        return getattr(keras.applications, info.keras_app)(weights=None)
     available, reason = availability(info)
     if not available:
         raise ModelUnavailableError(reason)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import UserError
 from core.paths import assets_dir
 
 DIGITS_CNN = "digits-cnn"
@@ -19,14 +20,14 @@ DIGITS_CNN_FILE = ("models", "digits-cnn.keras")
 WEIGHTS_DIR_ENV = "TOCOMPRESS_WEIGHTS_DIR"
 
 
-class UnknownModelError(ValueError, KeyError):
+class UnknownModelError(UserError, ValueError, KeyError):
     """A model name that is not in the registry; the message lists the known names."""
 
     # KeyError would quote the message; keep ValueError's plain one-line str().
     __str__ = ValueError.__str__
 
 
-class ModelUnavailableError(RuntimeError):
+class ModelUnavailableError(UserError, RuntimeError):
     """A known model that cannot be loaded on this machine; the message says why and what to do."""
 
 

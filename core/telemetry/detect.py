@@ -14,10 +14,11 @@ One source per role, by preference:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import UserError
 from core.telemetry.base import Source
 
 DEFAULT_ORDER = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl", "host")
@@ -25,7 +26,7 @@ POWER_PREFERENCE = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
 GPU_PREFERENCE = ("tegra-gpu", "jtop", "tegrastats", "nvml")
 
 
-class SensorSelectionError(ValueError):
+class SensorSelectionError(UserError, ValueError):
     """A user asked for a sensor that does not exist or does not work here."""
 
 
@@ -40,8 +41,13 @@ class SourceStatus:
     source: Source | None = None
 
 
-def _factories(sysfs_root: str) -> dict[str, Callable[[], Source]]:
-    """Constructors by name; imports are deferred so a missing optional module only disables its own source."""
+Factories = Mapping[str, Callable[[], Source]]
+"""A constructor per source name: what probe_all builds and probes (tests pass their own, free of the host)."""
+
+
+def source_factories(sysfs_root: str = "/sys") -> dict[str, Callable[[], Source]]:
+    """This machine's constructors by name; imports are deferred so a missing optional module only disables its
+    own source. The sysfs sources read under `sysfs_root`; jtop, tegrastats and NVML always ask the live machine."""
 
     def jtop() -> Source:
         from core.telemetry.jtop_source import JtopSource
@@ -49,12 +55,12 @@ def _factories(sysfs_root: str) -> dict[str, Callable[[], Source]]:
         return JtopSource()
 
     def tegra_power() -> Source:
-        from core.telemetry.jetson_sysfs import TegraPowerSource
+        from core.telemetry.tegra_power import TegraPowerSource
 
         return TegraPowerSource(root=sysfs_root)
 
     def tegra_gpu() -> Source:
-        from core.telemetry.jetson_sysfs import TegraGpuSource
+        from core.telemetry.tegra_gpu import TegraGpuSource
 
         return TegraGpuSource(root=sysfs_root)
 
@@ -102,10 +108,15 @@ def probe_one(name: str, make: Callable[[], Source]) -> SourceStatus:
     return SourceStatus(name, True, probe.reason, dict(probe.details), source)
 
 
-def probe_all(sysfs_root: str = "/sys") -> list[SourceStatus]:
-    """Every known source in DEFAULT_ORDER, probed; available ones keep their live source object."""
-    factories = _factories(sysfs_root)
-    return [probe_one(name, factories[name]) for name in DEFAULT_ORDER]
+def probe_all(
+    sysfs_root: str = "/sys", names: Sequence[str] = DEFAULT_ORDER, factories: Factories | None = None
+) -> list[SourceStatus]:
+    """Every known source in DEFAULT_ORDER (or those in `names`), probed; available ones keep their live source.
+
+    `factories` replaces source_factories(sysfs_root), so a caller decides what "this machine" offers.
+    """
+    made = source_factories(sysfs_root) if factories is None else factories
+    return [probe_one(name, made[name]) for name in names]
 
 
 def _close_unpicked(statuses: Sequence[SourceStatus], picked: Sequence[Source]) -> None:
@@ -153,29 +164,35 @@ def power_source_name(sources: Sequence[Source]) -> str | None:
     return next((n for n in POWER_PREFERENCE if n in names), None)
 
 
-def measure_rate(source: Source, seconds: float = 0.5) -> float:
+def measure_rate(
+    source: Source, seconds: float = 0.5, clock: Callable[[], float] = time.perf_counter
+) -> float:
     """Reads per second when reading back to back for `seconds` (in the spirit of `jtop --health`)."""
-    return _measure(source, seconds)[0]
+    return _measure(source, seconds, clock)[0]
 
 
-def _measure(source: Source, seconds: float) -> tuple[float, float, dict[str, float | None]]:
+def _measure(
+    source: Source, seconds: float, clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, float, dict[str, float | None]]:
     """Back-to-back read rate, rate at which the readings changed (a cached source repeats itself), last readings."""
     reads = changes = 0
     last: dict[str, float | None] = {}
-    start = time.perf_counter()
+    start = clock()
     elapsed_s = 0.0
     while elapsed_s < seconds:
         readings = source.read()
         reads += 1
         changes += readings != last
         last = readings
-        elapsed_s = time.perf_counter() - start
+        elapsed_s = clock() - start
     return reads / elapsed_s, changes / elapsed_s, last
 
 
-def sensor_report(sysfs_root: str = "/sys", measure_s: float = 0.3) -> list[dict[str, Any]]:
+def sensor_report(
+    sysfs_root: str = "/sys", measure_s: float = 0.3, factories: Factories | None = None
+) -> list[dict[str, Any]]:
     """Plain data for `tocompress sensors`: each source, whether it works and why, what it reads, how fast."""
-    statuses = probe_all(sysfs_root)
+    statuses = probe_all(sysfs_root, factories=factories)
     roles = {name: [role for role, pref in (("power", POWER_PREFERENCE), ("gpu", GPU_PREFERENCE)) if name in pref]
              for name in DEFAULT_ORDER}  # fmt: skip
     roles["host"] = ["memory", "cpu"]

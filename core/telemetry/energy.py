@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.telemetry.rate import achieved_rate_hz
+
 # A gap in the samples longer than this (or 5 sample intervals, if larger) means the sensor was not read.
 MIN_MAX_GAP_S = 1.0
 
@@ -93,15 +95,6 @@ def _in_windows(t: np.ndarray, windows: Sequence[tuple[float, float]]) -> np.nda
     for t0, t1 in windows:
         mask |= (t >= t0) & (t <= t1)
     return mask
-
-
-def achieved_rate_hz(t_s: np.ndarray) -> float | None:
-    """Samples per second actually obtained (finite timestamps only); None with fewer than two."""
-    t = np.asarray(t_s, dtype=float)
-    t = t[np.isfinite(t)]
-    if len(t) < 2 or t[-1] <= t[0]:
-        return None
-    return (len(t) - 1) / float(t[-1] - t[0])
 
 
 def power_summary(

@@ -9,11 +9,12 @@ service's socket exists, so nothing here costs anything on a machine without jto
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from core.telemetry.base import Probe
-from core.telemetry.jetson_sysfs import rail_key
+from core.telemetry.jetson_rails import rail_key
 
 # Fixed by jetson-stats (jtop.service.JTOP_PIPE): its client connects only there.
 JTOP_SOCKET = "/run/jtop.sock"
@@ -67,22 +68,58 @@ def map_jtop_stats(
     return out
 
 
+def jtop_client(interval_s: float) -> Any:
+    """A jetson-stats client asking the service for `interval_s` updates (not started; imports jtop here)."""
+    from jtop import jtop
+
+    return jtop(interval=interval_s)
+
+
+# jetson-stats' client refuses a service whose major.minor differs (jtop.jtop.start, all versions 4.x to 7.x).
+_MISMATCH = re.compile(r"Mismatch version jtop service: \[([^\]]+)\] and client: \[([^\]]+)\]")
+
+
+def connect_error(exc: BaseException) -> str:
+    """One line for a client that could not start; a version mismatch names both versions and the fix.
+
+    On a TX2 the service runs jetson-stats 4.3.x under the stock Python 3.6 while the dashboard's newer Python has
+    its own client, so a mismatch is the likely failure there (checked with the 4.3.2 service under Python 3.6).
+    """
+    text = str(exc).strip()
+    match = _MISMATCH.search(text)
+    if match:
+        service, client = match.groups()
+        series = ".".join(service.split(".")[:2])
+        return (
+            f"jtop.service runs jetson-stats {service} but the dashboard's client is {client} (major.minor must "
+            f"match): pip install 'jetson-stats=={series}.*' into the dashboard's Python; sysfs sources used instead"
+        )
+    first_line = (text.splitlines() or [type(exc).__name__])[0]
+    return f"jtop.service did not answer: {first_line}"
+
+
 class JtopSource:
-    """Readings from a running jtop.service through the jetson-stats client (`from jtop import jtop`)."""
+    """Readings from a running jtop.service through the jetson-stats client (`from jtop import jtop`).
+
+    `socket_path` and `client` (interval in s -> an unstarted client) are where tests and other machines plug in;
+    the defaults are the real service's socket and jetson-stats' client, which itself always connects there.
+    """
 
     name = "jtop"
     default_rate_hz = 10.0
 
-    def __init__(self) -> None:
+    def __init__(self, socket_path: str = JTOP_SOCKET, client: Callable[[float], Any] = jtop_client) -> None:
+        self.socket_path = socket_path
+        self._client = client
         self._jetson: Any = None
         self._error = ""
 
     def probe(self) -> Probe:
         """Connects to jtop.service when its socket exists; says how to start it when not."""
-        if not os.path.exists(JTOP_SOCKET):
+        if not os.path.exists(self.socket_path):
             return Probe(
                 False,
-                f"jtop.service is not active (no {JTOP_SOCKET}): install with "
+                f"jtop.service is not active (no {self.socket_path}): install with "
                 "`sudo pip3 install -U jetson-stats` and reboot or `sudo systemctl restart jtop.service`",
             )
         if self._jetson is None and not self._error:
@@ -95,24 +132,21 @@ class JtopSource:
             "total_rail": ((self._jetson.power or {}).get("tot") or {}).get("name"),
         }
         return Probe(
-            True, f"jtop.service at {JTOP_SOCKET}, updating every {self._jetson.interval} s", details
+            True, f"jtop.service at {self.socket_path}, updating every {self._jetson.interval} s", details
         )
 
     def _connect(self) -> None:
         try:
-            from jtop import jtop
-
-            jetson = jtop(interval=1.0 / self.default_rate_hz)
+            jetson = self._client(1.0 / self.default_rate_hz)
             jetson.start()
         except Exception as exc:  # the client raises JtopException, OSError or ValueError by cause
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            self._error = f"jtop.service did not answer: {first_line}"
+            self._error = connect_error(exc)
             return
         self._jetson = jetson
 
     def read(self) -> dict[str, float | None]:
         """The service's latest values mapped to our names; all None when it is not reachable."""
-        if self._jetson is None and not self._error and os.path.exists(JTOP_SOCKET):
+        if self._jetson is None and not self._error and os.path.exists(self.socket_path):
             self._connect()
         if self._jetson is None:
             return dict.fromkeys(_BASE_KEYS)

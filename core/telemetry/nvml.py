@@ -46,15 +46,19 @@ def nvml_readings(
 
 
 class NvmlSource:
-    """One NVIDIA GPU by index; every field that NVML cannot give here is None."""
+    """One NVIDIA GPU by index; every field that NVML cannot give here is None.
+
+    `nvml` is the NVML binding to use (pynvml's module surface: nvmlInit, nvmlDeviceGet*, NVMLError); None imports
+    pynvml on first use. Tests pass their own, so the outcome does not depend on the machine's GPU.
+    """
 
     name = "nvml"
     default_rate_hz = 20.0
     total_rail = "GPU board"
 
-    def __init__(self, index: int = 0) -> None:
+    def __init__(self, index: int = 0, nvml: Any = None) -> None:
         self.index = index
-        self._nvml: Any = None
+        self._nvml: Any = nvml
         self._handle: Any = None
         self._energy_supported = True
 
@@ -98,15 +102,17 @@ class NvmlSource:
     def _open(self) -> None:
         if self._handle is not None:
             return
-        import pynvml
+        if self._nvml is None:
+            import pynvml
 
-        self._nvml = pynvml
-        pynvml.nvmlInit()
-        count = pynvml.nvmlDeviceGetCount()
+            self._nvml = pynvml
+        nvml = self._nvml
+        nvml.nvmlInit()
+        count = nvml.nvmlDeviceGetCount()
         if not 0 <= self.index < count:
-            pynvml.nvmlShutdown()
+            nvml.nvmlShutdown()
             raise LookupError(f"no NVIDIA GPU at index {self.index} (NVML sees {count})")
-        self._handle = pynvml.nvmlDeviceGetHandleByIndex(self.index)
+        self._handle = nvml.nvmlDeviceGetHandleByIndex(self.index)
 
     def _call(self, function: str) -> Any:
         """One NVML query on our GPU; None when this GPU or driver does not support it or it fails."""

@@ -62,15 +62,20 @@ class Recorder:
         self._write({"t": t, "source": source, "readings": {k: _json_value(v) for k, v in readings.items()}})
 
     def write_event(self, event: Mapping[str, Any]) -> None:
-        """Record a worker event beside the readings, stamped with its own monotonic time."""
+        """Record a worker event beside the readings, stamped with its own monotonic time; flushed at once (events
+        are few), so a reader following the file, or what is left after a crash, has every event so far."""
         t = event.get("t")
-        self._write({"t": t if isinstance(t, (int, float)) else time.monotonic(), "event": dict(event)})
+        self._write(
+            {"t": t if isinstance(t, (int, float)) else time.monotonic(), "event": dict(event)}, flush=True
+        )
 
-    def _write(self, obj: dict[str, Any]) -> None:
+    def _write(self, obj: dict[str, Any], flush: bool = False) -> None:
         line = json.dumps(obj, default=str)
         with self._lock:
             if not self._file.closed:  # a sampler thread may still read while the session closes the trace
                 self._file.write(line + "\n")
+                if flush:
+                    self._file.flush()
 
     def wrap(self, source: Source) -> RecordingSource:
         """The same source, with every read also written to this trace."""

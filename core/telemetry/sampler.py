@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from core.telemetry.base import Source
+from core.telemetry.rate import achieved_rate_hz
 
 _INITIAL_ROWS = 1024
 
@@ -107,16 +108,6 @@ class RingBuffer:
                 for key, v in zip(self._keys, self._data[i], strict=True)
             }
 
-    def rate_hz(self) -> float | None:
-        """Rows per second over the rows held; None with fewer than two."""
-        with self._lock:
-            n = len(self)
-            if n < 2:
-                return None
-            first = self._t[self._head()]
-            last = self._t[(self._written - 1) % len(self._t)]
-            return (n - 1) / float(last - first) if last > first else None
-
     def select(self, t0: float | None = None, t1: float | None = None, bracket: bool = False) -> Series:
         """Copy of the rows with t0 <= t <= t1 (open ends when None), plus one row either side when `bracket`."""
         with self._lock:
@@ -165,6 +156,19 @@ class RingBuffer:
         if i < len(older):
             return i
         return len(older) + int(np.searchsorted(self._t[:head], t, side=side))
+
+
+def next_tick(tick_s: float, now_s: float, period_s: float) -> float:
+    """When the read after the one due at `tick_s` is due: one period on (no drift), skipping whole periods missed.
+
+    A loop that fell behind (a slow read, a busy machine) resumes on its grid instead of bursting back-to-back
+    reads to catch up, which would crowd the buffer with samples bunched in time.
+    """
+    next_s = tick_s + period_s
+    behind_s = now_s - next_s
+    if behind_s > period_s:
+        next_s += period_s * math.floor(behind_s / period_s)
+    return next_s
 
 
 class Sampler:
@@ -261,7 +265,7 @@ class Sampler:
 
     def achieved_rate_hz(self, name: str) -> float | None:
         """Rows per second over what the buffer holds; None with fewer than two rows."""
-        return self._buffers[name].rate_hz()
+        return achieved_rate_hz(self._buffers[name].select().t)
 
     def _run(self, source: Source) -> None:
         buf = self._buffers[source.name]
@@ -279,10 +283,7 @@ class Sampler:
                     self._record_error(source.name, exc)
                     after = clock()
                     buf.append(0.5 * (before + after), {})
-                next_t += period_s
-                behind_s = after - next_t
-                if behind_s > period_s:
-                    next_t += period_s * math.floor(behind_s / period_s)  # skip missed ticks, do not burst
+                next_t = next_tick(next_t, after, period_s)
                 self._stop.wait(max(0.0, next_t - after))
         finally:
             self._close(source)

@@ -17,7 +17,7 @@ import subprocess
 import threading
 
 from core.telemetry.base import Probe
-from core.telemetry.jetson_sysfs import is_unconnected, pick_total_rail, rail_key, total_power_mw
+from core.telemetry.jetson_rails import is_unconnected, pick_total_rail, rail_key, total_power_mw
 
 _RAM_RE = re.compile(r"\bRAM (\d+)/(\d+)([kMG])B")
 _CPU_RE = re.compile(r"\bCPU \[([^\]]*)\]")

@@ -1,37 +1,33 @@
-"""The worker: load one model, compress it, measure it as the paper does, and report each step as an event.
+"""The worker: one process per stage, reading a RunSpec as JSON on stdin and reporting each step as an event.
 
-It runs in its own process so TensorFlow never enters the dashboard, its memory is measured cleanly by pid,
-and a crash or out-of-memory here cannot take the dashboard down.
+Stages (the spec's "stage" key): "compress" loads the model, applies the setting and writes the artifact (modern
+TensorFlow and Keras: core.worker.compress_stage); "run" loads the artifact and measures it (core.worker.runner,
+Python 3.6-compatible); no stage means both, in this one process, as older callers expect. It runs in its own
+process so TensorFlow never enters the dashboard, its memory is measured cleanly by pid, and a crash or
+out-of-memory here cannot take the dashboard down. This module is Python 3.6-compatible: the TX2 runs it with the
+"run" stage only.
 """
-
-from __future__ import annotations
 
 import json
 import os
-import platform
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+import traceback
+from typing import Any, Callable, Dict, List  # noqa: F401 (used by the type comments)
 
-from core.spec import RunSpec, SpecError
+from core.errors import UserError
 from core.worker.protocol import Emitter
 
-Emit = Callable[..., None]
-# Warm-up runs at least this long too: the first calls of a fresh tf.function and oneDNN primitive caches are
-# slow for longer than a fixed handful of iterations, and would otherwise inflate the first variant's mean.
-WARMUP_MIN_S = 1.0
+STAGES = ("compress", "run")
+# What the run stage imports from the interpreter it is given (--worker-python): missing, it is the wrong one.
+RUNTIME_LIBRARIES = ("numpy", "tensorflow")
 
 
-def _rss_bytes() -> int:
-    """Resident set size of this process, read from /proc (cheap enough to call at every phase)."""
-    import psutil
-
-    return int(psutil.Process().memory_info().rss)
+class WorkerSpecError(UserError, ValueError):
+    """A run spec the worker cannot read (malformed JSON, a missing key, an unknown stage)."""
 
 
-def _private_event_stream() -> Emitter:
+def _private_event_stream():
+    # type: () -> Emitter
     """Keep the real stdout for events and point fd 1 at stderr, so a library's print cannot corrupt the protocol."""
     event_fd = os.dup(1)
     os.dup2(2, 1)
@@ -39,148 +35,81 @@ def _private_event_stream() -> Emitter:
     return Emitter(os.fdopen(event_fd, "w", buffering=1, encoding="utf-8"))
 
 
-def main() -> int:
+def main():
+    # type: () -> int
     emit = _private_event_stream()
-    phase = "start"
+    state = {"phase": "start"}
     try:
-        raw = sys.stdin.read()
-        try:
-            spec = RunSpec.from_json(json.loads(raw))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise SpecError(
-                f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
-            ) from None
-        variant = str(spec.compression)
+        # Imported here (it needs numpy) so a worker Python without numpy still answers with an error event.
+        from core.worker.loop import rss_bytes
+        from core.worker.runner import run_stage
 
-        def phase_event(name: str) -> None:
-            nonlocal phase
-            phase = name
-            emit("phase", variant=variant, name=name, rss_bytes=_rss_bytes())
+        data = _read_spec(sys.stdin.read())
+        variant = str(data.get("compression", "baseline"))
 
-        run_variant(spec, emit, phase_event)
-        emit("result", variant=variant, status="complete")
+        def phase_event(name):
+            # type: (str) -> None
+            state["phase"] = name
+            emit("phase", variant=variant, name=name, rss_bytes=rss_bytes())
+
+        stage = data.get("stage")
+        if stage != "run":
+            data = dict(data, artifact=_compress(data, emit, phase_event))
+        if stage != "compress":
+            run_stage(data, emit, phase_event)
+        emit("result", variant=variant, status="complete", stage=stage)
         return 0
     except KeyboardInterrupt:
-        emit("error", message="worker interrupted", phase=phase)
+        emit("error", message="worker interrupted", phase=state["phase"])
         return 130
     except Exception as exc:  # the one place that turns any failure into a protocol event
-        import traceback
-
         traceback.print_exc(file=sys.stderr)
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        emit(
-            "error",
-            message=f"{type(exc).__name__}: {message}" if not _is_user_error(exc) else message,
-            phase=phase,
-        )
+        user = isinstance(exc, (UserError, FileNotFoundError))
+        if isinstance(exc, ImportError) and getattr(exc, "name", None) in RUNTIME_LIBRARIES:
+            message, user = _missing_library(str(exc.name)), True
+        emit("error", message=message if user else f"{type(exc).__name__}: {message}", phase=state["phase"])
         return 1
 
 
-def _is_user_error(exc: Exception) -> bool:
-    return isinstance(exc, (SpecError, FileNotFoundError)) or type(exc).__name__.endswith(
-        ("UnknownModelError", "ModelUnavailableError", "DatasetError")
+def _missing_library(name):
+    # type: (str) -> str
+    """One line naming the interpreter that lacks `name` and what to do (on a Jetson: NVIDIA's TensorFlow)."""
+    import platform
+
+    return (
+        f"the worker's Python ({sys.executable}, {platform.python_version()}) has no {name}: install TensorFlow "
+        "for it (on a Jetson, NVIDIA's build for your JetPack) or pass --worker-python with a Python that has it"
     )
 
 
-def run_variant(spec: RunSpec, emit: Emit, phase_event: Callable[[str], None]) -> None:
-    """Measure one variant: size, latency, per-op profile, accuracy; each result is emitted as soon as it exists."""
-    variant = str(spec.compression)
-    opts = spec.options
-    import numpy as np
-    import tensorflow as tf
-
-    emit(
-        "hello",
-        pid=os.getpid(),
-        python=platform.python_version(),
-        tensorflow=tf.__version__,
-        backend="gpu" if tf.config.list_physical_devices("GPU") else "cpu",
-        devices=[d.name for d in tf.config.list_physical_devices()],
-        spec=spec.to_json(),
-    )
-
-    from core.compress.artifact import load_artifact, save_artifact
-    from core.data import load_eval_set
-    from core.measure.metrics import classification_metrics
-    from core.measure.profile import trace_ops
-    from core.measure.timing import measure_latency
-    from core.models.builders import load_model
-
-    phase_event("load")
-    model = load_model(spec.model)
-    eval_set = load_eval_set(spec.model, spec.dataset, opts.eval_limit)
-
-    phase_event("compress")
-    workdir = Path(spec.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    artifact_path = workdir / f"{spec.model}-{variant.replace('+', '_')}.tcz"
-    info = save_artifact(model, spec.compression, artifact_path)
-    del model
-    model = load_artifact(artifact_path)
-    emit(
-        "model",
-        variant=variant,
-        params=info.params,
-        nonzero_params=info.nonzero_params,
-        size_bytes=info.size_bytes,
-        artifact=str(artifact_path),
-    )
-
-    x = tf.constant(eval_set.x[: opts.batch_size])
-    infer = tf.function(lambda batch: model(batch, training=False))
-
-    def run_once() -> None:
-        infer(x).numpy()  # .numpy() waits for the result, so the wall clock covers the whole inference
-
-    phase_event("warmup")
-    warm_until = time.perf_counter() + WARMUP_MIN_S
-    done = 0
-    while done < opts.warmup_iters or (opts.warmup_iters and time.perf_counter() < warm_until):
-        run_once()
-        done += 1
-
-    phase_event("timing")
-
-    def on_progress(iteration: int, elapsed_s: float, mean_s: float, ci_pct: float) -> None:
-        emit(
-            "progress",
-            variant=variant,
-            phase="timing",
-            iter=iteration,
-            elapsed_s=elapsed_s,
-            mean_s=mean_s,
-            ci95_halfwidth_pct=ci_pct if np.isfinite(ci_pct) else None,
-            target_pct=opts.ci_target_pct,
+def _read_spec(raw):
+    # type: (str) -> Dict[str, Any]
+    """The spec JSON as a dict, checked just enough to route it; each stage checks the rest."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise WorkerSpecError(
+            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
+        ) from None
+    if not isinstance(data, dict) or "model" not in data:
+        raise WorkerSpecError(
+            "worker got a run spec without a model; it expects the JSON of core.spec.RunSpec"
         )
-
-    stats, samples_s, windows = measure_latency(
-        run_once,
-        target_pct=opts.ci_target_pct,
-        min_iters=opts.min_iters,
-        max_iters=opts.max_iters,
-        max_seconds=opts.max_seconds,
-        min_seconds=opts.min_seconds,
-        on_progress=on_progress,
-    )
-    for t0, t1, n in windows:
-        emit("window", variant=variant, t0=t0, t1=t1, n=n)
-    emit("latency", variant=variant, batch_size=opts.batch_size, rss_bytes=_rss_bytes(), **stats.to_dict())
-
-    if opts.trace_passes > 0:
-        phase_event("tracing")
-        for profile in trace_ops(model, x, opts.trace_passes):
-            emit("ops", variant=variant, final=profile.passes == opts.trace_passes, **profile.to_dict())
-
-    phase_event("evaluating")
-    scores = _predict(infer, eval_set.x, tf)
-    metrics = classification_metrics(eval_set.y, scores)
-    emit("eval", variant=variant, dataset=eval_set.name, **metrics)
-    phase_event("done")
+    if data.get("stage") not in (None,) + STAGES:
+        raise WorkerSpecError(
+            'run spec stage {!r} is unknown; use "compress", "run", or leave it out for both'.format(
+                data["stage"]
+            )
+        )
+    if data.get("stage") == "run" and not data.get("artifact"):
+        raise WorkerSpecError('run spec with stage "run" needs an "artifact" path from the compress stage')
+    return data
 
 
-def _predict(infer: Any, x: Any, tf: Any, batch: int = 256) -> Any:
-    """Scores for the whole evaluation set, in batches so a large set does not need one huge tensor."""
-    import numpy as np
+def _compress(data, emit, phase_event):
+    # type: (Dict[str, Any], Callable[..., None], Callable[[str], None]) -> str
+    """The compress stage (modern Python, Keras 3); imported here so the run stage never loads it."""
+    from core.worker.compress_stage import compress_stage
 
-    parts = [infer(tf.constant(x[i : i + batch])).numpy() for i in range(0, len(x), batch)]
-    return np.concatenate(parts) if parts else np.zeros((0,))
+    return compress_stage(data, emit, phase_event)

@@ -4,36 +4,42 @@ Every event is one JSON object on one line: `{"v": 1, "type": ..., "t": <time.mo
 types they do not know, so a newer worker can talk to an older dashboard.
 
 Types and their fields (all times are time.monotonic() seconds, comparable across processes on Linux):
-  hello     pid, python, tensorflow, backend ("cpu"/"gpu"), devices, spec
+  hello     pid, python, tensorflow, backend ("cpu"/"gpu"), devices, spec, stage ("compress"|"run"); the compress
+            stage adds keras, the run stage session_options (what TensorFlow was told: constant folding off, ...)
   phase     variant, name (load|compress|warmup|timing|tracing|evaluating|done), rss_bytes
-  model     variant, params, nonzero_params, size_bytes, artifact, baseline_size_bytes
+  model     variant, params, nonzero_params, size_bytes, artifact, cached, weights, and where they apply the
+            blocks quantization {bits, granularity, dequant, dequant_form, tensors, code_bits_in_graph},
+            pruning, finetune, tflite             (compress stage)
   progress  variant, phase, iter, elapsed_s, mean_s, ci95_halfwidth_pct, target_pct
   window    variant, t0, t1, n              (inference windows, for energy integration by the session)
-  latency   variant, n, mean_s, median_s, p90_s, p99_s, std_s, ci95_halfwidth_pct, converged, reason
+  latency   variant, n, mean_s, median_s, p90_s, p99_s, std_s, ci95_halfwidth_pct, converged, reason, runtime,
+            session_options, graph {integer_weights, float_weights, integer_bytes, float_bytes, dequantize_ops}
+            (TFLite forms: runtime "tflite", interpreter, num_threads instead of session_options and graph)
   ops       variant, passes, final, total_s, by_type {op: seconds}, by_class {A..G: seconds}
-  eval      variant, dataset, n_samples, top1, top5, precision, recall, f1
+            (TFLite forms: passes 0, total_s/by_type/by_class null and a `reason`: LiteRT has no per-op timing)
+  eval      variant, dataset, n_samples, top1, top5, precision, recall, f1 (null with `reason` without labels)
   log       level, message
   error     message, phase
-  result    variant, status ("complete"|"partial")
+  result    variant, status ("complete"|"partial"), stage
 """
-
-from __future__ import annotations
 
 import json
 import time
-from typing import Any, TextIO
+from typing import Any, Dict, Optional, TextIO  # noqa: F401 (used by the type comments)
 
 PROTOCOL_VERSION = 1
 
 
-def encode(type_: str, **fields: Any) -> str:
+def encode(type_, **fields):
+    # type: (str, Any) -> str
     """One event as a JSON line (no trailing newline), stamped with the protocol version and monotonic time."""
     return json.dumps(
-        {"v": PROTOCOL_VERSION, "type": type_, "t": time.monotonic(), **fields}, allow_nan=False
+        dict({"v": PROTOCOL_VERSION, "type": type_, "t": time.monotonic()}, **fields), allow_nan=False
     )
 
 
-def decode(line: str) -> dict[str, Any] | None:
+def decode(line):
+    # type: (str) -> Optional[Dict[str, Any]]
     """Parse one line; None for blank lines or non-JSON noise (a library printing to stdout must not kill a run)."""
     line = line.strip()
     if not line.startswith("{"):
@@ -48,9 +54,11 @@ def decode(line: str) -> dict[str, Any] | None:
 class Emitter:
     """Writes events to a stream and flushes each one, so the dashboard sees them as they happen."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream):
+        # type: (TextIO) -> None
         self._stream = stream
 
-    def __call__(self, type_: str, **fields: Any) -> None:
+    def __call__(self, type_, **fields):
+        # type: (str, Any) -> None
         self._stream.write(encode(type_, **fields) + "\n")
         self._stream.flush()

@@ -69,3 +69,43 @@ async def test_a_fresh_recording_replays_to_its_results(build_app, q8_run):
         await pilot.pause(0.3)  # let the new screen settle before the test tears the app down
         assert app.live.model == "digits-cnn" and app.live.variant_names == ["baseline", "q8"]
         assert app.live.result["comparison"] == q8_run["data"]["comparison"]
+
+
+async def test_the_shipped_demo_plays_its_whole_span_with_moving_plots_and_ends_on_results(
+    build_app, monkeypatch
+):
+    """assets/traces/tx2-digits-cnn-q8.jsonl.gz at 8x: power and GPU plots are fed over the whole recording."""
+    from core.paths import asset
+    from tui.screens.results import ResultsScreen
+    from tui.widgets.plots import TimePlot
+
+    speed = 8.0
+    draws: dict[str, list[tuple[int, float, float]]] = {"power-plot": [], "load-plot": []}
+    real_draw = TimePlot.draw
+
+    def draw(self, lines, t0, *args, **kwargs):
+        if self.id in draws and lines:
+            t, y = lines[0][0], lines[0][1]  # power in W; the GPU line comes first on the load plot
+            draws[self.id].append((len(t), float(t[-1] - t[0]), float(y.max())))
+        return real_draw(self, lines, t0, *args, **kwargs)
+
+    monkeypatch.setattr(TimePlot, "draw", draw)
+    monkeypatch.setattr(TimePlot, "min_interval_s", 0.0)
+    app = build_app(replay=asset("traces", "tx2-digits-cnn-q8.jsonl.gz"), replay_speed=speed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.screen.sub_title == "digits-cnn: baseline vs q8"
+        span_s = app.session.duration_s / speed  # the recording's span, in real seconds at this speed
+        deadline = time.monotonic() + span_s + 30
+        while not isinstance(app.screen, ResultsScreen):
+            assert time.monotonic() < deadline, "the demo did not reach its results"
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        assert app.screen.result["status"] == "complete"
+        assert [r["variant"] for r in app.screen.result["runs"]] == ["baseline", "q8"]
+    idle_w = app.live.idle_power_w
+    for name, rise in (("power-plot", idle_w + 2.0), ("load-plot", 50.0)):
+        points, spans, peaks = zip(*draws[name], strict=True)
+        assert len(points) >= 10, f"{name} drawn {len(points)} times"
+        assert max(points) >= 100, f"{name} got at most {max(points)} points"
+        assert max(spans) >= 0.8 * span_s, f"{name} covered {max(spans):.1f} of {span_s:.1f} s"
+        assert max(peaks) > rise  # inference shows: power above idle, the GPU busy

@@ -8,25 +8,30 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
+from core.comparison import comparisons_of
 from core.results import load_result, validate_result
+from tui.format import BETTER_STYLE, MISSING, NEUTRAL_STYLE, WORSE_STYLE, change_text
 from tui.screens.compare import CompareScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.setup import SetupScreen
-from tui.widgets.comparison import BETTER_STYLE, WORSE_STYLE, delta_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_change_is_coloured_by_what_is_better_for_that_metric(result_q8):
-    metrics = {m["key"]: m for m in result_q8["comparison"]["metrics"]}
-    size = delta_text(metrics["size_bytes"])  # smaller is better
+    (comparison,) = comparisons_of(result_q8)
+    size = change_text(comparison.row("size_bytes"))  # smaller is better
     assert size.plain == "-74.8% ▲" and size.style == BETTER_STYLE
-    latency = delta_text(metrics["latency_mean_s"])  # lower is better, and it rose
-    assert latency.plain == "+4.3% ▼" and latency.style == WORSE_STYLE
-    top1 = delta_text(metrics["top1"])  # no change: neither colour
-    assert top1.plain == "+0.0%" and top1.style == ""
-    gpu = delta_text(metrics["gpu_load_pct"])  # not measured here
-    assert gpu.plain == "n/a"
+    top1 = change_text(comparison.row("top1"))  # no change: neither colour
+    assert top1.plain == "+0.0%" and top1.style == NEUTRAL_STYLE
+    latency = change_text(comparison.row("latency_mean_s"))  # +4.3%, but inside both CIs: noise
+    assert latency.plain == "+4.3%" and latency.style == NEUTRAL_STYLE
+    gpu = change_text(comparison.row("gpu_load_pct"))  # not measured here
+    assert gpu.plain == MISSING
+    slower = dict(result_q8["runs"][1], latency=dict(result_q8["runs"][1]["latency"], mean_s=0.001))
+    (worse,) = comparisons_of(dict(result_q8, runs=[result_q8["runs"][0], slower]))
+    latency = change_text(worse.row("latency_mean_s"))  # lower is better, and it rose beyond the CIs
+    assert latency.plain.endswith("% ▼") and latency.style == WORSE_STYLE
 
 
 async def test_results_screen_shows_both_runs_and_a_verdict_per_goal(build_app, result_q8, text_of):
@@ -37,12 +42,14 @@ async def test_results_screen_shows_both_runs_and_a_verdict_per_goal(build_app, 
         assert isinstance(app.screen, ResultsScreen)
         shown = text_of(app.screen.query_one("#comparison", Static))
         assert "Model size" in shown and "591.9 KiB" in shown and "149.4 KiB" in shown and "-74.8%" in shown
-        verdicts = {
-            line.split()[1]: line.split()[0] for line in shown.splitlines() if line[:1] in ("✓", "✗", "·")
-        }
-        assert verdicts == {"size": "✓", "time": "✗", "energy": "·", "accuracy": "·"}
-        assert "energy per inference: not measured" in shown
-        assert "not measured here:" in shown and "Power (mean)" in shown
+        sentence = " ".join(shown.split())  # the verdict wraps at 80 columns
+        assert (
+            "75% smaller, no real change in time, energy not measured here, same top-1 accuracy: compress"
+            in sentence
+        )
+        assert (
+            "not measured here: Energy / inference, Power (mean), Power (peak): no power sensor" in sentence
+        )
         await pilot.press("escape")
         assert isinstance(app.screen, SetupScreen)
 
@@ -125,3 +132,14 @@ async def test_compare_with_a_broken_file_shows_one_line(build_app, tmp_path, te
         screen.compare()
         status = text_of(screen.query_one("#compare-status", Static)).strip()
         assert "is not valid JSON" in status and "\n" not in status
+
+
+async def test_a_lone_run_shows_its_values_and_why_there_is_no_comparison(build_app, result_q8, text_of):
+    cancelled = dict(result_q8, runs=result_q8["runs"][:1], comparison=None, status="cancelled")
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ResultsScreen(cancelled, setting="q8"))  # as a run cancelled during q8 opens it
+        await pilot.pause()
+        shown = text_of(app.screen.query_one("#comparison", Static))
+        assert "Model size" in shown and "591.9 KiB" in shown and "▲" not in shown
+        assert "q8 was not measured, so there is nothing to compare with" in shown

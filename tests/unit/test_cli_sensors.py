@@ -1,9 +1,12 @@
 """`tocompress sensors`: every source with an honest reason here, and rails plus GPU load on a TX2 tree.
 
-The TX2 case uses a sysfs tree laid out exactly as on the board, built under a temp dir (tests/fixtures/boards.py).
+The TX2 case uses a sysfs tree laid out exactly as on the board, built under a temp dir (tests/fixtures/boards.py);
+jtop, tegrastats and NVML are absent by injection (tests/fixtures/sensors.py), so a Jetson running jtop or a machine
+with an NVIDIA GPU sees the same output.
 """
 
 from tests.fixtures.boards import make_tx2_tree
+from tests.fixtures.sensors import use_host_free_sensors
 from tui.cli import main
 
 SOURCES = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl", "host")
@@ -14,7 +17,8 @@ def _sensors(capsys, *argv):
     return code, capsys.readouterr().out
 
 
-def test_this_machine_lists_every_source_with_a_reason(capsys, tmp_path):
+def test_a_bare_machine_lists_every_source_with_a_reason(capsys, tmp_path, monkeypatch):
+    use_host_free_sensors(monkeypatch)
     code, out = _sensors(capsys, "--sysfs-root", str(tmp_path))  # an empty root: no board here
     assert code == 0
     for name in SOURCES:
@@ -28,6 +32,7 @@ def test_this_machine_lists_every_source_with_a_reason(capsys, tmp_path):
 
 def test_tx2_tree_shows_rails_total_and_gpu_load(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "300")  # one table row per line, so phrases are not split by wrapping
+    use_host_free_sensors(monkeypatch)
     make_tx2_tree(tmp_path)
     code, out = _sensors(capsys, "--sysfs-root", str(tmp_path))
     assert code == 0

@@ -1,8 +1,6 @@
-"""Bit packing and Rice coding: exact round trips, exact lengths, the documented bit layout, and speed."""
+"""Bit packing and Rice coding: exact round trips, exact lengths, and the documented bit layout."""
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pytest
@@ -75,14 +73,12 @@ def test_unpack_rejects_wrong_length() -> None:
         unpack_bits(buf + b"\0", 6, 10)
 
 
-def test_pack_150k_values_takes_milliseconds() -> None:
+def test_a_layer_sized_tensor_round_trips() -> None:
+    # 150K 6-bit codes (a mid-sized conv layer); how long it takes is printed by benchmarks/bench_bitpack.py.
     codes = np.random.default_rng(2).integers(0, 64, size=150_000)
-    start = time.perf_counter()
     buf = pack_bits(codes, 6)
-    out = unpack_bits(buf, 6, codes.size)
-    elapsed_s = time.perf_counter() - start
-    np.testing.assert_array_equal(out, codes)
-    assert elapsed_s < 0.25, f"pack+unpack of 150K 6-bit codes took {elapsed_s:.3f} s"
+    assert len(buf) == packed_size_bytes(codes.size, 6) == 112_500
+    np.testing.assert_array_equal(unpack_bits(buf, 6, codes.size), codes)
 
 
 @pytest.mark.parametrize("k", [0, 1, 3, 5, 16])

@@ -112,7 +112,11 @@ def test_codec_round_trip(text: str, kernel: np.ndarray) -> None:
     restored = decode_tensor(TensorMeta.from_json(meta.to_json()), payload)
     assert restored.dtype == np.float32 and restored.shape == kernel.shape
     fraction = spec.prune_fraction or 0.0
-    assert int((restored == 0).sum()) == round(fraction * kernel.size)  # the kernel itself has no zeros
+    zeros, pruned = int((restored == 0).sum()), round(fraction * kernel.size)
+    if spec.quant_bits is None:
+        assert zeros == pruned  # the kernel itself has no zeros
+    else:
+        assert pruned <= zeros <= pruned + int((np.abs(kernel) <= meta.scale / 2).sum())  # 0 is on the grid
     if spec.quant_bits is None:
         survivors = restored != 0
         np.testing.assert_array_equal(restored[survivors], kernel[survivors])  # float32 values kept exactly
@@ -120,16 +124,17 @@ def test_codec_round_trip(text: str, kernel: np.ndarray) -> None:
 
 def test_quantize_then_prune_prunes_the_dequantized_weights(kernel: np.ndarray) -> None:
     meta, payload = encode_tensor(kernel, CompressionSpec.parse("q8+p0.25"))
-    dequantized = dequantize(quantize(kernel, 8))
+    q = quantize(kernel, 8, zero_exact=True)
+    dequantized = dequantize(q)
     expected = np.where(magnitude_mask(dequantized, 0.25), dequantized, np.float32(0.0))
     np.testing.assert_array_equal(decode_tensor(meta, payload), expected)
-    assert meta.min_value == float(kernel.min())  # range of the whole tensor
+    assert meta.min_value == q.min_value <= float(kernel.min())  # range of the whole tensor, 0 on the grid
 
 
 def test_prune_then_quantize_uses_the_survivors_range(kernel: np.ndarray) -> None:
     meta, payload = encode_tensor(kernel, CompressionSpec.parse("p0.25+q8"))
     keep = magnitude_mask(kernel, 0.25)
-    q = quantize(kernel[keep], 8)
+    q = quantize(kernel[keep], 8, zero_exact=True)
     assert (meta.scale, meta.min_value) == (q.scale, q.min_value)
     expected = np.zeros_like(kernel)
     expected[keep] = dequantize(q)
@@ -165,7 +170,8 @@ def test_payload_sizes_follow_the_formulas(text: str, kernel: np.ndarray) -> Non
         listed = restored != 0 if meta.encoding == "kept_gaps" else restored == 0
         gaps = gaps_between(np.flatnonzero(listed))
         assert len(payload) == rice_size_bytes(gaps, meta.rice_k) + packed_size_bytes(kept, value_bits)
-    assert len(payload) == choose_encoding(decode_tensor(meta, payload).ravel() != 0, value_bits)[2]
+    keep = decode_tensor(meta, payload).ravel() != 0 if spec.prune_fraction else np.ones(n, dtype=bool)
+    assert len(payload) == choose_encoding(keep, value_bits)[2]
 
 
 def test_choice_is_the_smallest_form(kernel: np.ndarray) -> None:
@@ -202,3 +208,68 @@ def test_malformed_table_entry_raises_codec_error() -> None:
 def test_compress_package_does_not_import_tensorflow() -> None:
     code = "import sys, core.compress; sys.exit(int('keras' in sys.modules or 'tensorflow' in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# --- zero on the grid, per-channel scales, integer codes for the run-time form ----------------------------------
+
+
+@pytest.mark.parametrize("bits", [2, 4, 6, 8, 16])
+def test_zero_exact_puts_zero_on_the_grid_within_half_a_step(bits: int, kernel: np.ndarray) -> None:
+    plain, q = quantize(kernel, bits), quantize(kernel, bits, zero_exact=True)
+    zero_code = -q.min_value / q.scale
+    assert zero_code == round(zero_code)  # an integer zero point
+    assert q.min_value + round(zero_code) * q.scale == 0.0  # decodes to exactly 0.0
+    top = 2**bits - 1
+    assert plain.scale <= q.scale <= plain.scale * top / (top - 1) + 1e-12
+    slack = np.spacing(np.abs(kernel).astype(np.float32))
+    assert np.all(np.abs(dequantize(q) - kernel) <= q.scale / 2 + slack)
+
+
+def _channels_of_different_ranges() -> np.ndarray:
+    """A 3x3x16x8 kernel whose output channels span ranges 1000x apart: one shared scale wastes most codes."""
+    rng = np.random.default_rng(1)
+    spread = np.logspace(-3, 0, 8, dtype=np.float32)
+    return (rng.normal(size=(3, 3, 16, 8)) * spread).astype(np.float32)
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+def test_per_channel_error_is_at_most_the_per_tensor_error(bits: int) -> None:
+    w = _channels_of_different_ranges()
+    errors = {}
+    for text in (f"q{bits}", f"q{bits}:ch"):
+        meta, payload = encode_tensor(w, CompressionSpec.parse(text))
+        restored = decode_tensor(TensorMeta.from_json(meta.to_json()), payload)
+        errors[text] = np.abs(restored - w).max(axis=(0, 1, 2))  # worst error per output channel
+    assert np.all(errors[f"q{bits}:ch"] <= errors[f"q{bits}"] + 1e-7)
+    assert errors[f"q{bits}:ch"][0] < errors[f"q{bits}"][0] / 10  # the smallest channel gains the most
+
+
+def test_per_channel_stores_one_scale_and_min_per_output_channel() -> None:
+    w = _channels_of_different_ranges()
+    meta, payload = encode_tensor(w, CompressionSpec.parse("q6:ch"))
+    assert (meta.channels, meta.channel_dims, meta.scale, meta.min_value) == (8, 1, None, None)
+    assert len(payload) == packed_size_bytes(w.size, 6) + 8 * 4 * 2  # codes + float32 min and scale each
+    depthwise = np.random.default_rng(2).normal(size=(3, 3, 4, 2)).astype(np.float32)
+    meta, _ = encode_tensor(depthwise, CompressionSpec.parse("q8:ch"), channel_dims=2)
+    assert meta.channels == 8  # input channel x multiplier
+    with pytest.raises(CodecError):
+        decode_tensor(meta, b"\x00" * 10)
+
+
+@pytest.mark.parametrize("text", ["q8", "q8:ch", "q8+p0.25", "p0.25+q8:ch", "q16", "q6+p0.5"])
+def test_codes_decode_to_the_float_weights(text: str, kernel: np.ndarray) -> None:
+    """The run-time form's integer codes and affine map give the load form's floats; pruned weights give 0."""
+    from core.compress.tensordecode import decode_codes
+
+    meta, payload = encode_tensor(kernel, CompressionSpec.parse(text))
+    entry = meta.to_json()
+    codes, scales, mins = decode_codes(entry, payload)
+    assert codes.shape == kernel.shape and codes.dtype == np.uint16
+    floats = decode_tensor(meta, payload)
+    channel = np.arange(kernel.size).reshape(kernel.shape) % (scales.size if scales.ndim else 1)
+    scale = scales[channel] if scales.ndim else scales
+    low = mins[channel] if mins.ndim else mins
+    rebuilt = low.astype(np.float64) + codes * scale.astype(np.float64)
+    np.testing.assert_allclose(rebuilt, floats, rtol=0, atol=1e-6 * float(np.abs(kernel).max()))
+    if "p" in text:
+        assert np.all(np.abs(rebuilt[floats == 0]) <= 1e-7 * float(np.abs(kernel).max()))

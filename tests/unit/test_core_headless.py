@@ -10,6 +10,8 @@ UI_PACKAGES = {"textual", "rich"}
 # Modules that run only in the worker; Keras itself imports rich, which is its business, not ours.
 TF_ONLY = {
     "core.compress.artifact",
+    "core.compress.finetune",
+    "core.compress.freeze",
     "core.measure.profile",
     "core.models.builders",
     "core.worker.main",

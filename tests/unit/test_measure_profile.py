@@ -1,4 +1,4 @@
-"""Per-op profiling on real TensorFlow runs of small Keras models (one traced run shared per module)."""
+"""Per-op profiling on real TensorFlow runs of small frozen Keras models (one traced run shared per module)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,23 @@ keras = pytest.importorskip("keras")
 
 from tensorflow.core.framework import step_stats_pb2  # noqa: E402
 
+from core.compress.freeze import freeze_model  # noqa: E402
+from core.compress.graph_build import session_config  # noqa: E402
 from core.measure.opclasses import op_class  # noqa: E402
-from core.measure.profile import OpProfile, op_times_s, trace_ops  # noqa: E402
+from core.measure.profile import OpProfile, op_times_s, trace_session  # noqa: E402
 
 PASSES = 3
+
+
+def trace_ops(model: keras.Model, x: np.ndarray, passes: int) -> list[OpProfile]:
+    """Freeze `model` as the compress stage does, then trace it in a session with the run stage's options."""
+    graph_def, inputs, outputs = freeze_model(model)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    ops = {node.name: node.op for node in graph_def.node}
+    with tf.compat.v1.Session(graph=graph, config=session_config(tf)) as sess:
+        return list(trace_session(sess, outputs, {inputs[0]: x}, passes, ops))
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +49,7 @@ def conv_profiles() -> list[OpProfile]:
         ]
     )
     x = np.random.default_rng(0).random((16, 8, 8, 1), dtype=np.float32)
-    return list(trace_ops(model, x, passes=PASSES))
+    return trace_ops(model, x, passes=PASSES)
 
 
 def test_yields_a_running_profile_per_pass(conv_profiles):
@@ -89,7 +102,7 @@ def test_recurrent_model_lands_in_class_g():
 
 
 def test_zero_passes_yield_nothing():
-    assert list(trace_ops(object(), np.zeros((1, 2)), passes=0)) == []
+    assert list(trace_session(object(), ["y:0"], {}, passes=0)) == []
 
 
 def test_gpu_kernel_time_replaces_launch_time():

@@ -178,3 +178,16 @@ def test_real_clock_windows_are_in_monotonic_time():
 def test_bad_arguments_raise_one_clear_error(kwargs):
     with pytest.raises(ValueError):
         measure_latency(lambda: None, **kwargs)
+
+
+def test_scipy_free_t_quantiles_match_scipy():
+    """The runner on a board may have no scipy: its table + Cornish-Fisher fallback must give the same CI."""
+    from scipy.special import stdtrit
+
+    from core.measure.timing import _t_crit_table
+
+    df = np.arange(0, 5000, dtype=np.float64)
+    got, expected = _t_crit_table(df), stdtrit(df, 0.975)
+    assert np.isnan(got[0]) and np.isnan(_t_crit_table(0))
+    np.testing.assert_allclose(got[1:], expected[1:], rtol=0, atol=1e-7)
+    assert _t_crit_table(5) == pytest.approx(2.570581836, abs=1e-9)

@@ -1,19 +1,11 @@
-"""The result file: deltas and verdicts, atomic writes, clear errors, and old/new version handling."""
+"""The result file: its comparison block, atomic writes, clear errors, and old/new version handling."""
 
 import json
 import os
 
 import pytest
 
-from core.results import (
-    ResultFileError,
-    compare_files,
-    compare_runs,
-    default_result_path,
-    load_result,
-    make_result_file,
-    save_result,
-)
+from core.results import ResultFileError, default_result_path, load_result, make_result_file, save_result
 
 
 def _run(variant, size, mean_s, top1, energy=None, ci=2.0):
@@ -29,45 +21,12 @@ def _run(variant, size, mean_s, top1, energy=None, ci=2.0):
     }
 
 
-def _metric(comparison, key):
-    return next(m for m in comparison["metrics"] if m["key"] == key)
-
-
-def test_deltas_and_directions():
-    c = compare_runs(_run("baseline", 400_000, 0.010, 0.98), _run("q8", 100_000, 0.012, 0.97))
-    size = _metric(c, "size_bytes")
-    assert size["delta_pct"] == pytest.approx(-75.0)
-    assert size["better"] is True
-    lat = _metric(c, "latency_mean_s")
-    assert lat["delta_pct"] == pytest.approx(20.0)
-    assert lat["better"] is False
-    top1 = _metric(c, "top1")
-    assert top1["better"] is False
-    assert _metric(c, "top5")["better"] is None  # unchanged: neither better nor worse
-
-
-def test_verdicts_say_why_energy_is_missing():
-    c = compare_runs(_run("baseline", 400, 0.010, 0.98), _run("q8", 100, 0.012, 0.97))
-    verdicts = {v["goal"]: v for v in c["verdicts"]}
-    assert verdicts["size"]["text"] == "model size 75.0% smaller"
-    assert verdicts["energy"]["better"] is None
-    assert "no power sensor" in verdicts["energy"]["text"]
-    assert "-1.0 points" in verdicts["accuracy"]["text"]
-
-
-def test_latency_change_inside_confidence_bounds_is_flagged():
-    c = compare_runs(_run("baseline", 4, 0.0100, 0.9, ci=3.0), _run("q8", 1, 0.0102, 0.9, ci=3.0))
-    time_verdict = next(v for v in c["verdicts"] if v["goal"] == "time")
-    assert "no real change" in time_verdict["text"]
-    assert time_verdict["better"] is None  # not a finding, so neither green nor red
-
-
-def test_missing_metric_says_which_run_lacks_it():
-    comp = _run("q8", 100, 0.01, 0.9)
-    comp["latency"] = None
-    c = compare_runs(_run("baseline", 400, 0.01, 0.9), comp)
-    time_verdict = next(v for v in c["verdicts"] if v["goal"] == "time")
-    assert time_verdict["text"] == "inference time: not measured (q8 did not get that far)"
+def test_file_compares_the_baseline_with_its_first_compressed_run():
+    runs = [_run("baseline", 400, 0.01, 0.9), _run("q8", 100, 0.01, 0.9), _run("q6", 75, 0.01, 0.8)]
+    data = make_result_file("m", {}, runs, "complete", [])
+    assert (data["comparison"]["baseline"], data["comparison"]["compressed"]) == ("baseline", "q8")
+    assert data["comparison"]["summary"].startswith("75% smaller, ")
+    assert make_result_file("m", {}, runs[1:], "complete", [])["comparison"] is None  # no baseline
 
 
 def test_save_is_atomic_and_cleans_nan(tmp_path):
@@ -120,28 +79,8 @@ def test_load_missing_file(tmp_path):
         load_result(tmp_path / "nope.json")
 
 
-def test_compare_files_uses_the_compressed_runs():
-    a = make_result_file(
-        "m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q8", 100, 0.01, 0.9)], "complete", []
-    )
-    b = make_result_file(
-        "m", {}, [_run("baseline", 400, 0.01, 0.9), _run("q6", 75, 0.01, 0.8)], "complete", []
-    )
-    c = compare_files(a, b)
-    assert (c["baseline"], c["compressed"]) == ("m:q8", "m:q6")
-    assert _metric(c, "size_bytes")["delta_pct"] == pytest.approx(-25.0)
-
-
 def test_default_path_is_shell_friendly():
     from datetime import datetime
 
     path = default_result_path("digits-cnn", "q8+p0.25", datetime(2026, 1, 2, 3, 4, 5))
     assert str(path) == "results/digits-cnn-q8_p0.25-20260102-030405.json"
-
-
-def test_zero_energy_is_a_measured_zero_not_missing():
-    c = compare_runs(_run("baseline", 4, 0.01, 0.9, energy=0.0), _run("q8", 1, 0.01, 0.9, energy=0.0))
-    assert _metric(c, "energy_j")["delta_pct"] == 0.0
-    c = compare_runs(_run("baseline", 4, 0.01, 0.9, energy=0.0), _run("q8", 1, 0.01, 0.9, energy=0.002))
-    energy = next(v for v in c["verdicts"] if v["goal"] == "energy")
-    assert energy["text"] == "energy per inference: 0 -> 0.002 (no percentage change from zero)"

@@ -1,8 +1,8 @@
-"""The compression-setting language: canonical forms, order, and one clear error per bad setting."""
+"""The compression-setting language: canonical forms, order, file-name slugs, and one clear error per bad setting."""
 
 import pytest
 
-from core.spec import CompressionSpec, RunOptions, RunSpec, SpecError
+from core.spec import PRESETS, CompressionSpec, RunOptions, RunSpec, SpecError, Step
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,13 @@ from core.spec import CompressionSpec, RunOptions, RunSpec, SpecError
         ("p25%", "p0.25", None, 0.25),
         ("q8+p0.25", "q8+p0.25", 8, 0.25),
         (" p0.25 + q8 ", "p0.25+q8", 8, 0.25),
+        ("q8:load", "q8:load", 8, None),
+        ("q8:ch:load", "q8:load:ch", 8, None),
+        ("p50%:ft3:filters", "p0.5:filters:ft3", None, 0.5),
+        ("p0.25:ft2", "p0.25:ft2", None, 0.25),
+        ("tflite:int8", "tflite:int8", None, None),
+        ("p0.5:filters+tflite:fp16", "p0.5:filters+tflite:fp16", None, 0.5),
+        ("p0.5:filters:ft3+q8:ch", "p0.5:filters:ft3+q8:ch", 8, 0.5),
     ],
 )
 def test_parse_canonical(text, canonical, bits, fraction):
@@ -28,10 +35,44 @@ def test_parse_canonical(text, canonical, bits, fraction):
     assert CompressionSpec.parse(str(spec)) == spec  # round trip through the canonical form
 
 
+def test_step_fields():
+    p, q = CompressionSpec.parse("p0.5:filters:ft3+q6:load:ch").steps
+    assert (p.kind, p.fraction, p.structured, p.finetune_epochs) == ("p", 0.5, True, 3)
+    assert (q.kind, q.bits, q.per_channel, q.dequant) == ("q", 6, True, "load")
+    default = CompressionSpec.parse("q8").steps[0]
+    assert (default.per_channel, default.dequant) == (False, "runtime")
+    plain = CompressionSpec.parse("p0.05").steps[0]
+    assert (plain.structured, plain.finetune_epochs) == (False, 0)
+    tfl = CompressionSpec.parse("tflite:dyn8")
+    assert tfl.tflite_step == Step("tflite", tflite_mode="dyn8")
+    assert tfl.runtime == "tflite" and CompressionSpec.parse("q8").runtime == "tf-graph"
+    spec = CompressionSpec.parse("q8+p0.05")
+    assert spec.quant_step.bits == 8 and spec.prune_step.fraction == 0.05 and spec.tflite_step is None
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("baseline", "baseline"),
+        ("q8", "q8"),
+        ("q8:ch+p0.05", "q8-ch_p0.05"),
+        ("p0.5:filters:ft3+tflite:int8", "p0.5-filters-ft3_tflite-int8"),
+    ],
+)
+def test_slug_is_file_name_safe(text, slug):
+    assert CompressionSpec.parse(text).slug == slug
+
+
 def test_order_is_kept():
     assert [s.kind for s in CompressionSpec.parse("q8+p0.25").steps] == ["q", "p"]
     assert [s.kind for s in CompressionSpec.parse("p0.25+q8").steps] == ["p", "q"]
     assert CompressionSpec.parse("q8+p0.25") != CompressionSpec.parse("p0.25+q8")
+
+
+def test_presets_parse_and_are_canonical():
+    assert PRESETS[:6] == ("baseline", "q16", "q8", "q6", "p0.05", "q8+p0.05")  # the paper's set first
+    assert len(PRESETS) <= 10  # dashboard keys 0-9
+    assert [str(CompressionSpec.parse(p)) for p in PRESETS] == list(PRESETS)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +88,23 @@ def test_order_is_kept():
         ("q8+q6", "repeats a step"),
         ("q8+", "cannot read ''"),
         ("q8.5", "cannot read"),
+        ("q8:fast", "unknown option 'fast' of q8"),
+        ("q8:ch:ch", "q8 repeats :ch"),
+        ("p0.5:rows", "unknown option 'rows' of p0.5"),
+        ("p0.5:filters:filters", "p0.5 repeats :filters"),
+        ("p0.5:ft2:ft3", "p0.5 repeats :ft3"),
+        ("p0.5:ft0", "0 fine-tuning epochs is out of range"),
+        ("tflite", "needs one mode"),
+        ("tflite:int4", "needs one mode"),
+        (
+            "tflite:int8+p0.5:filters",
+            "structured pruning after a TFLite conversion is impossible; put pF before",
+        ),
+        ("tflite:int8+p0.5", "pruning after a TFLite conversion is impossible"),
+        ("tflite:int8+tflite:fp16", "repeats a step"),
+        ("q8+tflite:int8", "qN and tflite:* cannot be combined"),
+        ("q8+p0.5:filters", "structured pruning after quantization is not supported"),
+        ("q8+p0.25:ft3", "fine-tuning after quantization would undo it"),
     ],
 )
 def test_bad_settings_give_one_clear_line(text, fragment):
@@ -55,14 +113,43 @@ def test_bad_settings_give_one_clear_line(text, fragment):
     message = str(info.value)
     assert fragment in message
     assert "\n" not in message
-    assert "q8+p0.25" in message or "e.g." in message  # says what to write instead
+    assert "e.g." in message or "use " in message  # says what to write instead
 
 
 def test_run_spec_json_round_trip():
-    spec = RunSpec("digits-cnn", CompressionSpec.parse("p0.25+q8"), RunOptions(min_iters=5, max_iters=9))
-    again = RunSpec.from_json(spec.to_json())
+    spec = RunSpec("digits-cnn", CompressionSpec.parse("p0.25+q8:ch"), RunOptions(min_iters=5, max_iters=9))
+    data = spec.to_json()
+    assert "stage" not in data and "artifact" not in data  # old readers see the old shape
+    again = RunSpec.from_json(data)
     assert again.compression == spec.compression
     assert again.options.max_iters == 9
+    assert again.stage is None
+
+
+def test_run_spec_stages_round_trip():
+    spec = RunSpec(
+        "resnet50", CompressionSpec.parse("q8"), stage="run", artifact="/w/a.tcz", weights="random"
+    )
+    data = spec.to_json()
+    assert (data["stage"], data["artifact"], data["weights"]) == ("run", "/w/a.tcz", "random")
+    again = RunSpec.from_json(data)
+    assert (again.stage, again.artifact, again.weights) == ("run", "/w/a.tcz", "random")
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"stage": "both"}, "stage 'both' is unknown"),
+        ({"stage": "run"}, 'needs an "artifact" path'),
+        ({"weights": "imagenet"}, "weights 'imagenet' is unknown"),
+        ({"options": {"bogus": 1}}, "unknown option"),
+    ],
+)
+def test_bad_run_specs_give_one_clear_line(data, fragment):
+    with pytest.raises(SpecError) as info:
+        RunSpec.from_json({"model": "digits-cnn", "compression": "q8", **data})
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -81,6 +168,9 @@ def test_bad_options_are_rejected(options):
         options.validate()
 
 
-def test_unknown_option_in_json_is_a_spec_error():
-    with pytest.raises(SpecError, match="unknown option"):
-        RunSpec.from_json({"model": "digits-cnn", "compression": "q8", "options": {"bogus": 1}})
+def test_step_describe_names_the_form():
+    words = [s.describe() for s in CompressionSpec.parse("p0.5:filters:ft3+q8:ch").steps]
+    assert words == [
+        "prune 50% of parameters as whole filters/units (L1), then fine-tune 3 epochs",
+        "quantize weights to 8 bits (per-channel scales, de-quantized at run time)",
+    ]

@@ -1,5 +1,6 @@
 """Source detection and selection. Board trees are laid out under tmp_path as on the boards (tests/fixtures/boards.py
-and a powercap tree); the role-preference tests use small scripted sources that follow the Source protocol."""
+and a powercap tree), with jtop, tegrastats and NVML absent by injection (tests/fixtures/sensors.py), so the answers
+are the same on a Jetson or a GPU box; the role-preference tests use small scripted sources (the Source protocol)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from core.telemetry.detect import (
     sensor_report,
 )
 from tests.fixtures.boards import make_tx2_tree
+from tests.fixtures.sensors import host_free_factories
 from tests.unit.test_telemetry_rapl import make_powercap
 
 
@@ -49,7 +51,7 @@ def names(sources) -> list[str]:
 
 
 def test_probe_all_on_an_empty_root_has_every_source_in_order_with_reasons(tmp_path):
-    found = probe_all(str(tmp_path))
+    found = probe_all(str(tmp_path), factories=host_free_factories(tmp_path))
     try:
         assert [s.name for s in found] == list(DEFAULT_ORDER)
         by_name = {s.name: s for s in found}
@@ -66,7 +68,7 @@ def test_probe_all_on_an_empty_root_has_every_source_in_order_with_reasons(tmp_p
 
 def test_tx2_tree_selects_sysfs_power_and_gpu_plus_host(tmp_path):
     make_tx2_tree(tmp_path)
-    picked = select_sources(probe_all(str(tmp_path)))
+    picked = select_sources(probe_all(str(tmp_path), factories=host_free_factories(tmp_path)))
     try:
         assert names(picked) == ["tegra-power", "tegra-gpu", "host"]
         assert power_source_name(picked) == "tegra-power"
@@ -79,7 +81,7 @@ def test_tx2_tree_selects_sysfs_power_and_gpu_plus_host(tmp_path):
 
 def test_rapl_tree_is_found(tmp_path):
     make_powercap(tmp_path)
-    by_name = {s.name: s for s in probe_all(str(tmp_path))}
+    by_name = {s.name: s for s in probe_all(str(tmp_path), factories=host_free_factories(tmp_path))}
     assert by_name["rapl"].available
     select_sources(list(by_name.values()), only=[])
 
@@ -128,20 +130,27 @@ def test_probe_one_turns_failures_into_reasons():
     assert status.reason == "cannot create jtop source: RuntimeError: no such board"
 
 
-def test_measure_rate_counts_reads():
-    rate = measure_rate(Scripted("x"), seconds=0.05)
-    assert rate > 1000.0  # a read that returns a constant dict is far faster than any sensor
+def test_measure_rate_counts_reads_per_second_of_reading():
+    ticks = iter(range(100))
+
+    def clock() -> float:  # 10 ms per read: 5 reads fill the 50 ms asked for
+        return next(ticks) / 100
+
+    assert measure_rate(Scripted("x"), seconds=0.05, clock=clock) == pytest.approx(100.0)
 
 
 def test_sensor_report_on_a_tx2_tree(tmp_path):
     make_tx2_tree(tmp_path)
-    report = {entry["name"]: entry for entry in sensor_report(str(tmp_path), measure_s=0.05)}
+    report = {
+        entry["name"]: entry
+        for entry in sensor_report(str(tmp_path), measure_s=0.05, factories=host_free_factories(tmp_path))
+    }
     assert list(report) == list(DEFAULT_ORDER)
     power = report["tegra-power"]
     assert power["available"] and power["roles"] == ["power"]
     assert "VDD_IN" in power["rails"] and "VDD_SYS_GPU" in power["rails"]
     assert power["readings"]["power_mw"] == pytest.approx(2827.0)
-    assert power["achieved_rate_hz"] > 100.0
+    assert power["achieved_rate_hz"] > 0 and power["update_rate_hz"] > 0  # measured, not left None
     assert report["tegra-gpu"]["readings"]["gpu_load_pct"] == pytest.approx(73.4)
     assert report["host"]["readings"]["ram_total_bytes"] > 0
     assert report["rapl"]["achieved_rate_hz"] is None and report["rapl"]["reason"]

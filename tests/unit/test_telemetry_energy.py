@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from core.telemetry.energy import (
-    achieved_rate_hz,
     energy_above_idle_j,
     idle_power_w,
     power_summary,
@@ -106,8 +105,3 @@ def test_power_summary_explains_a_missing_energy_figure():
     assert s["mean_w"] == pytest.approx(3.0)
     assert s["energy_j_per_inference"] is None
     assert s["reason"] == "idle power was not measured"
-
-
-def test_achieved_rate():
-    assert achieved_rate_hz(np.array([0.0, 0.5, 1.0, np.nan])) == pytest.approx(2.0)
-    assert achieved_rate_hz(np.array([1.0])) is None

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from core.telemetry import jtop_source
 from core.telemetry.jtop_source import JtopSource, map_jtop_stats
 
 ORIN_NX_POWER = {
@@ -126,22 +125,22 @@ def test_board_without_sensors_reads_none_not_zero() -> None:
     assert reading == dict.fromkeys(reading) and "power_mw" in reading and "gpu_load_pct" in reading
 
 
-@pytest.mark.skipif(Path(jtop_source.JTOP_SOCKET).exists(), reason="this machine runs jtop.service")
-def test_probe_here_says_how_to_start_the_service() -> None:
-    probe = JtopSource().probe()
+def test_without_the_socket_the_probe_says_how_to_start_the_service(tmp_path: Path) -> None:
+    absent = tmp_path / "jtop.sock"
+    probe = JtopSource(socket_path=str(absent)).probe()
     assert not probe.available
     assert probe.reason == (
-        "jtop.service is not active (no /run/jtop.sock): install with `sudo pip3 install -U jetson-stats` "
+        f"jtop.service is not active (no {absent}): install with `sudo pip3 install -U jetson-stats` "
         "and reboot or `sudo systemctl restart jtop.service`"
     )
+    assert JtopSource().socket_path == "/run/jtop.sock"  # the only place jetson-stats' client connects to
 
 
 def test_without_the_service_the_client_library_is_never_imported(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from core.telemetry import jtop_source\n"
-        f"jtop_source.JTOP_SOCKET = {str(tmp_path / 'absent.sock')!r}\n"
-        "source = jtop_source.JtopSource()\n"
+        f"source = jtop_source.JtopSource(socket_path={str(tmp_path / 'absent.sock')!r})\n"
         "source.probe(); reading = source.read(); source.close()\n"
         "assert reading['power_mw'] is None, reading\n"
         "print('jtop' in sys.modules)\n"
@@ -158,9 +157,8 @@ def test_stale_socket_without_a_service_is_reported(tmp_path: Path, monkeypatch:
         socket.AF_UNIX
     ) as server:  # bound, never listening: what a stopped service leaves behind
         server.bind(str(stale))
-    monkeypatch.setattr(jtop_source, "JTOP_SOCKET", str(stale))
-    monkeypatch.setattr(jtop.service, "JTOP_PIPE", str(stale))
-    probe = JtopSource().probe()
+    monkeypatch.setattr(jtop.service, "JTOP_PIPE", str(stale))  # the real client, pointed at the stale socket
+    probe = JtopSource(socket_path=str(stale)).probe()
     assert not probe.available
     assert probe.reason == "jtop.service did not answer: The jtop.service is not active. Please run:"
 
@@ -201,13 +199,9 @@ class FakeJtop:
 def test_source_reads_through_the_client_and_survives_losing_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import jtop
-
     (tmp_path / "jtop.sock").touch()
-    monkeypatch.setattr(jtop_source, "JTOP_SOCKET", str(tmp_path / "jtop.sock"))
-    monkeypatch.setattr(jtop, "jtop", FakeJtop)
     monkeypatch.setattr(FakeJtop, "lost", False)
-    source = JtopSource()
+    source = JtopSource(socket_path=str(tmp_path / "jtop.sock"), client=FakeJtop)
     probe = source.probe()
     assert probe.available, probe.reason
     assert probe.details == {

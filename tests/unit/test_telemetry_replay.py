@@ -39,6 +39,14 @@ class Clock:
         return self.now
 
 
+def wait_until(reached, timeout_s: float = 10.0) -> None:
+    """Poll until `reached()` holds; the timeout guards against a hang and says nothing about speed."""
+    deadline = time.monotonic() + timeout_s
+    while not reached():
+        assert time.monotonic() < deadline, "the sampler never got there"
+        time.sleep(0.005)
+
+
 def write_trace(path, rows, header=None):
     header = header or {"format": "tocompress-telemetry", "version": 1, "t0": 0.0, "note": "", "sources": {}}
     lines = [json.dumps(header)] + [json.dumps({"t": t, "source": s, "readings": r}) for t, s, r in rows]
@@ -52,7 +60,7 @@ def test_record_then_load_round_trip(tmp_path, name):
     with Recorder(path, {"ramp": source.probe()}, note="unit test") as recorder:
         sampler = Sampler([recorder.wrap(source)])
         sampler.start()
-        time.sleep(0.2)
+        wait_until(lambda: source.n >= 5)
         recorder.write_event(
             {"v": 1, "type": "window", "t": 12.5, "variant": "q8", "t0": 1.0, "t1": 2.0, "n": 5}
         )
@@ -130,10 +138,9 @@ def test_replay_feeds_a_live_sampler(tmp_path):
     write_trace(path, [(0.01 * i, "tegra-power", {"power_mw": 5000.0}) for i in range(100)])
     sampler = Sampler([ReplaySource(path, "tegra-power")], rates_hz={"tegra-power": 100.0})
     sampler.start()
-    time.sleep(0.2)
+    wait_until(lambda: len(sampler.snapshot()["tegra-power"]) >= 10)
     sampler.stop()
     s = sampler.snapshot()["tegra-power"]
-    assert len(s) >= 10
     assert np.all(s.values["power_mw"] == 5000.0)
 
 

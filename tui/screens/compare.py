@@ -1,4 +1,4 @@
-"""Compare two saved result files side by side: the compressed run of file A against that of file B."""
+"""Compare two saved result files side by side: the headline run of file B against that of file A."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from core.results import ResultFileError, compare_files, load_result
+from core.comparison import NothingToCompareError, compare_results, headline_run
+from core.results import ResultFileError, load_result
+from tui.format import MISSING
 from tui.widgets.comparison import ComparisonView
 
 MAX_FILES = 200
 
 
 def headline_setting(data: dict[str, Any]) -> str:
-    """The compressed variant of a file (or its only run), as shown in the file list."""
-    runs = data.get("runs") or []
-    comp = [r.get("variant") for r in runs if r.get("variant") != "baseline"]
-    return str(comp[-1] if comp else (runs[-1].get("variant") if runs else "—"))
+    """The variant of a file's headline run (the one compared), as shown in the file list."""
+    run = headline_run(data)
+    return MISSING if run is None else str(run.get("variant"))
 
 
 def find_result_files(folder: Path) -> list[tuple[Path, dict[str, Any] | None]]:
@@ -127,8 +128,8 @@ class CompareScreen(Screen[None]):
             return
         try:
             data_a, data_b = load_result(Path(raw_a).expanduser()), load_result(Path(raw_b).expanduser())
-            comparison = compare_files(data_a, data_b)
-        except ResultFileError as exc:
+            comparison = compare_results(data_a, data_b)
+        except (ResultFileError, NothingToCompareError) as exc:
             self._say(str(exc), "bold red")
             return
         legend = Text()
@@ -137,4 +138,4 @@ class CompareScreen(Screen[None]):
         legend.append("B", style="bold")
         legend.append(f" {Path(raw_b).name} ({data_b.get('model')} {headline_setting(data_b)})")
         self.query_one("#compare-status", Static).update(legend)
-        self.query_one("#compare-view", ComparisonView).show(comparison, "A", "B")
+        self.query_one("#compare-view", ComparisonView).show([comparison], "A", "B")

@@ -11,7 +11,12 @@ from textual.widgets import Button, Label, Static
 
 HELP_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Setup", "r / Enter", "run the highlighted model: baseline, then the setting"),
-    ("Setup", "0 1 2 3 4 5", "presets: baseline, q16, q8, q6, p0.05, q8+p0.05"),
+    (
+        "Setup",
+        "0 .. 8",
+        "presets: baseline, the paper's q16 q8 q6 p0.05 q8+p0.05, then q8:load, "
+        "p0.5:filters:ft3, tflite:int8",
+    ),
     ("Setup", "o", "swap the order of quantize and prune"),
     ("Setup", "Tab", "move between the model list, the setting and the options"),
     ("Run", "x / Escape", "cancel the run (asks first; what was measured is kept)"),

@@ -1,4 +1,4 @@
-"""Results: baseline against compressed side by side, one verdict per goal, and saving the result file as JSON."""
+"""Results: the baseline against each compressed run with its verdict, and saving the result file as JSON."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core.results import ResultFileError, compare_runs, default_result_path, save_result
+from core.comparison import comparisons_of, headline_run, is_baseline
+from core.results import ResultFileError, default_result_path, save_result
 from tui.widgets.comparison import ComparisonView
 
 STATUS_STYLES = {
@@ -28,17 +29,9 @@ STATUS_STYLES = {
 
 
 def setting_of(result: dict[str, Any]) -> str:
-    """The compressed variant in a result file (the baseline when it holds nothing else)."""
-    runs = result.get("runs") or []
-    return next((str(r["variant"]) for r in runs if r.get("variant") != "baseline"), "baseline")
-
-
-def lone_run_table(result: dict[str, Any], setting: str) -> dict[str, Any] | None:
-    """The one measured run against an empty column, so a cancelled or failed comparison still shows its values."""
-    runs = result.get("runs") or []
-    if not runs:
-        return None
-    return compare_runs(runs[0], {"variant": f"{setting} (not run)"})
+    """The setting a result stands for: its headline run's variant (the baseline when it holds nothing else)."""
+    run = headline_run(result)
+    return str(run.get("variant")) if run else "baseline"
 
 
 def created_at(result: dict[str, Any]) -> datetime | None:
@@ -70,7 +63,7 @@ def status_line(result: dict[str, Any], note: str | None) -> Text:
 
 
 class ResultsScreen(Screen[None]):
-    """The comparison table and verdicts, with the save path at the bottom."""
+    """The comparison table and verdict, with the save path at the bottom."""
 
     SUB_TITLE = "results"  # a class constant, so no title watcher fires after mount (see RunScreen.__init__)
 
@@ -117,13 +110,21 @@ class ResultsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         view = self.query_one(ComparisonView)
-        if self.result.get("comparison"):
-            view.show(self.result["comparison"])
-        elif (lone := lone_run_table(self.result, self.setting)) is not None:
-            view.show(lone, verdicts=False)
+        comparisons = comparisons_of(self.result)
+        run = headline_run(self.result)
+        if comparisons:
+            view.show(comparisons)
+        elif run is not None:
+            view.show_run(run, self._lone_note(run))
         else:
             view.update(Text("nothing was measured; see the errors above", style="yellow"))
         self.query_one("#result-body").focus()
+
+    def _lone_note(self, run: dict[str, Any]) -> str | None:
+        """Why a lone run has nothing to compare with; None when the baseline alone was asked for."""
+        if run.get("variant") != self.setting:
+            return f"{self.setting} was not measured, so there is nothing to compare with"
+        return None if is_baseline(run) else "no baseline was measured, so there is nothing to compare with"
 
     @on(Input.Submitted, "#save-path")
     def _path_submitted(self) -> None:

@@ -1,13 +1,13 @@
 """The live view of one run: progress, power, load, memory, per-op time and a log, redrawn a few times a second.
 
-`LiveRun` is the state the App's message handlers fill from worker and session events; the screen only reads it
-(and the sampler's snapshot) from its refresh timer, so a burst of events never costs a burst of redraws.
+`LiveRun` is core.livestate's run state plus what only the dashboard needs (the log lines, the outcome); the App's
+message handlers feed it events, and the screen only reads it (and the sampler's snapshot) from its refresh timer,
+so a burst of events never costs a burst of redraws.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -17,6 +17,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
+from core.livestate import LiveState, VariantState
 from tui.format import fmt_bytes, fmt_seconds
 from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.ops import OpsPanel
@@ -36,115 +37,56 @@ PLOT_SECONDS = 60.0
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": "", "debug": "dim"}
 
 
-@dataclass
-class VariantState:
-    """What is known so far about one variant (baseline or the compressed setting)."""
+class LiveRun(LiveState):
+    """The run in progress as the dashboard shows it: the state from core.livestate, its log lines, its outcome."""
 
-    name: str
-    phase: str | None = None
-    progress: dict[str, Any] | None = None
-    ci_history: list[float] = field(default_factory=list)
-    model: dict[str, Any] | None = None
-    latency: dict[str, Any] | None = None
-    ops: dict[str, Any] | None = None
-    eval: dict[str, Any] | None = None
-    run: dict[str, Any] | None = None
-    result_status: str | None = None  # the worker's own "result" event, which a replay has without the "run"
-
-    @property
-    def done(self) -> bool:
-        return self.run is not None or self.result_status is not None
-
-    @property
-    def status(self) -> str | None:
-        return self.run.get("status") if self.run is not None else self.result_status
-
-
-@dataclass
-class LiveRun:
-    """The state of the run in progress, built from events in the order they arrive."""
-
-    model: str
-    variant_names: list[str]
-    started_at: float = field(default_factory=time.monotonic)
-    session_state: str | None = None
-    current: str | None = None
-    log: list[tuple[str, str]] = field(default_factory=list)
-    cancel_requested: bool = False
-    result: dict[str, Any] | None = None
-    variants: dict[str, VariantState] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.variants = {name: VariantState(name) for name in self.variant_names}
-
-    def variant(self, name: str | None) -> VariantState:
-        key = name or self.current or self.variant_names[0]
-        if key not in self.variants:
-            self.variants[key] = VariantState(key)
-        return self.variants[key]
+    def __init__(self, model: str, variant_names: list[str], started_at: float | None = None) -> None:
+        super().__init__(variant_names)
+        self.model = model
+        self.started_at = time.monotonic() if started_at is None else started_at
+        self.log: list[tuple[str, str]] = []
+        self.cancel_requested = False
+        self.result: dict[str, Any] | None = None
 
     def add_log(self, level: str, message: str) -> None:
         self.log.append((level, message))
 
-    def apply(self, event: dict[str, Any]) -> None:
-        """Fold one worker or session event into the state; unknown types are ignored, as the protocol says."""
-        kind = event.get("type")
-        name = event.get("variant")
-        if kind == "phase":
-            self.current = name or self.current
-            v = self.variant(name)
-            v.phase = event.get("name")
-            if v.phase == "load":  # a new worker process for this variant (--repeat): running again, not done
-                v.run, v.result_status = None, None
-        elif kind == "progress":
-            v = self.variant(name)
-            v.progress = event
-            if event.get("ci95_halfwidth_pct") is not None:
-                v.ci_history.append(float(event["ci95_halfwidth_pct"]))
-        elif kind == "model":
-            self.variant(name).model = event
-            self.add_log(
-                "info",
-                f"{name}: artifact {fmt_bytes(event.get('size_bytes'))}, {event.get('params'):,} params",
-            )
-        elif kind == "latency":
-            self.variant(name).latency = event
-            conv = "converged" if event.get("converged") else f"not converged ({event.get('reason')})"
-            self.add_log(
-                "info", f"{name}: mean {fmt_seconds(event.get('mean_s'))} over n={event.get('n')}, {conv}"
-            )
-        elif kind == "ops":
-            self.variant(name).ops = event
-        elif kind == "eval":
-            self.variant(name).eval = event
-            top1 = event.get("top1")
-            self.add_log(
-                "info",
-                f"{name}: top-1 {top1 * 100:.1f}% on {event.get('dataset')}"
-                if top1 is not None
-                else f"{name}: evaluated",
-            )
-        elif kind == "run":
-            run = event.get("run") or {}
-            self.variant(name).run = run
-            for warning in run.get("warnings") or []:
-                self.add_log("warning", f"{name}: {warning}")
-        elif kind == "result":
-            self.variant(name).result_status = str(event.get("status", "complete"))
-        elif kind == "hello":
-            self.add_log(
-                "info",
-                f"worker pid {event.get('pid')}: TensorFlow {event.get('tensorflow')} on {event.get('backend')}",
-            )
-        elif kind == "log":
-            self.add_log(str(event.get("level", "info")), str(event.get("message", "")))
-        elif kind == "error":
-            where = f" during {event['phase']}" if event.get("phase") else ""
-            self.add_log("error", f"{name + ': ' if name else ''}{event.get('message')}{where}")
-        elif kind == "session":
-            self.session_state = event.get("state")
-            if event.get("message"):
-                self.add_log("info", str(event["message"]))
+    def apply(self, event: dict[str, Any]) -> VariantState | None:
+        """Fold the event into the state (core.livestate does that), then log what deserves a line."""
+        variant = super().apply(event)
+        for level, message in log_lines(event, variant):
+            self.add_log(level, message)
+        return variant
+
+
+def log_lines(event: dict[str, Any], v: VariantState | None) -> list[tuple[str, str]]:
+    """The log lines an event earns, worded from the state it just updated: (level, message) pairs."""
+    kind = event.get("type")
+    name = v.name if v is not None else ""
+    if kind == "model" and v is not None and v.model is not None:
+        params = v.model.get("params")
+        count = f", {params:,} params" if isinstance(params, int) else ""
+        return [("info", f"{name}: artifact {fmt_bytes(v.model.get('size_bytes'))}{count}")]
+    if kind == "latency" and v is not None and v.latency is not None:
+        conv = "converged" if v.converged else f"not converged ({v.latency.get('reason')})"
+        return [("info", f"{name}: mean {fmt_seconds(v.mean_s)} over n={v.latency.get('n')}, {conv}")]
+    if kind == "eval" and v is not None and v.eval is not None:
+        top1 = v.eval.get("top1")
+        return [("info", f"{name}: top-1 {top1 * 100:.1f}% on {v.eval.get('dataset')}" if top1 is not None
+                 else f"{name}: evaluated")]  # fmt: skip
+    if kind == "run" and v is not None:
+        return [("warning", f"{name}: {warning}") for warning in (v.run or {}).get("warnings") or []]
+    if kind == "hello":
+        tf, backend = event.get("tensorflow"), event.get("backend")
+        return [("info", f"worker pid {event.get('pid')}: TensorFlow {tf} on {backend}")]
+    if kind == "log":
+        return [(str(event.get("level", "info")), str(event.get("message", "")))]
+    if kind == "error":
+        where = f" during {event['phase']}" if event.get("phase") else ""
+        return [("error", f"{name + ': ' if name else ''}{event.get('message')}{where}")]
+    if kind == "session" and event.get("message"):
+        return [("info", str(event["message"]))]
+    return []
 
 
 class RunScreen(Screen[None]):
@@ -158,7 +100,7 @@ class RunScreen(Screen[None]):
     def __init__(self, live: LiveRun, session: Any | None, sensor_statuses: list[Any] | None) -> None:
         super().__init__()
         # Set before mounting: a watcher fired from on_mount can outlive a screen replaced at once (a fast replay).
-        self.sub_title = f"{live.model}: " + " vs ".join(live.variant_names)
+        self.sub_title = f"{live.model}: " + (" vs ".join(live.variant_names) or "telemetry only")
         self.live = live
         self.session = session
         self.sensor_statuses = sensor_statuses

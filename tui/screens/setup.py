@@ -18,9 +18,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from core.spec import PRESETS, CompressionSpec, RunOptions, SpecError
-from tui.widgets.units import fmt_count, fmt_params, fmt_shape
+from tui.format import fmt_count, fmt_params, fmt_shape
 
-# Keys 1..5 are the paper's presets; 0 is the uncompressed baseline alone.
+# Keys 1..5 are the paper's presets, 6..8 the other forms; 0 is the uncompressed baseline alone.
 PRESET_KEYS: dict[str, str] = {str(i): p for i, p in enumerate(PRESETS)}
 
 

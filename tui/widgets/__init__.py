@@ -1,1 +1,1 @@
-"""Widgets the dashboard's screens are built from: live panels, the comparison table, formatting."""
+"""Widgets the dashboard's screens are built from: live panels, plots, the per-op bars, the comparison view."""

@@ -53,6 +53,9 @@ class OpsPanel(LiveText):
             return
         current = current if current in ops_by_variant else list(ops_by_variant)[-1]
         ops = ops_by_variant[current]
+        if ops.get("by_class") is None:  # a runtime with no per-op timing (TFLite): say why, draw no bars
+            self.show(Text(f"{current}: {ops.get('reason') or 'no per-op time'}", style="dim"))
+            return
         others = {v: shares(o.get("by_class")) for v, o in ops_by_variant.items() if v != current}
         mine = shares(ops.get("by_class"))
         other = next(iter(others.values()), None)

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
+from core.telemetry.rate import achieved_rate_hz
 from tui.format import fmt_bytes
 from tui.widgets.livetext import LiveText
-from tui.widgets.plots import TimePlot, achieved_rate_hz, find_series, rail_keys, set_sparkline
+from tui.widgets.plots import TimePlot, find_series, rail_keys, set_sparkline
 
 POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
 GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")

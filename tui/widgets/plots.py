@@ -51,13 +51,6 @@ def set_sparkline(sparkline: Any, data: list[float]) -> None:
         sparkline.data = data
 
 
-def achieved_rate_hz(t: np.ndarray) -> float | None:
-    """Samples per second actually delivered over the span of `t`; None with fewer than two samples."""
-    if len(t) < 2 or t[-1] <= t[0]:
-        return None
-    return (len(t) - 1) / float(t[-1] - t[0])
-
-
 def downsample(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     """Bin to at most `max_points` by mean, so a 1 kHz power trace plots as fast as a 1 Hz one."""
     n = len(y)

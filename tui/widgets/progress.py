@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from statistics import mean
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
+from core.livestate import VariantState
 from tui.format import fmt_seconds
 from tui.widgets.livetext import LiveText
 from tui.widgets.plots import set_sparkline
@@ -36,14 +36,14 @@ SESSION_STATES = {
 }
 
 
-def phase_line(variants: list[Any], session_state: str | None) -> Text:
+def phase_line(variants: list[VariantState], session_state: str | None) -> Text:
     """`baseline ✓  q8 ▸ timing` then the phase steps of the running variant with the current one lit."""
     text = Text()
     running = None
     for v in variants:
         if v.done:
             text.append(f"{v.name} ✓", style="green" if v.status == "complete" else "yellow")
-        elif v.phase is not None:
+        elif v.phase is not None or v.worker == "starting":
             running = v
             text.append(f"{v.name} ▸", style="bold")
         else:
@@ -51,6 +51,10 @@ def phase_line(variants: list[Any], session_state: str | None) -> Text:
         text.append("  ")
     if running is None:
         text.append(SESSION_STATES.get(session_state or "", session_state or "starting"), style="italic")
+        return text
+    if running.worker == "starting":  # a new worker process is importing TensorFlow: no phase yet
+        stage = f"{running.stage} " if running.stage else ""
+        text.append(f"starting the {stage}worker (TensorFlow import)", style="italic")
         return text
     for i, (key, label) in enumerate(PHASE_LABELS.items()):
         if i:
@@ -60,7 +64,7 @@ def phase_line(variants: list[Any], session_state: str | None) -> Text:
     return text
 
 
-def numbers_line(variant: Any | None) -> Text:
+def numbers_line(variant: VariantState | None) -> Text:
     """Iterations, elapsed, mean latency so far and CI half-width against target for the variant being timed."""
     text = Text()
     if variant is None or variant.progress is None:
@@ -96,7 +100,9 @@ class ProgressPanel(Vertical):
     def on_mount(self) -> None:
         self.border_title = "Progress"
 
-    def show(self, variants: list[Any], current: Any | None, session_state: str | None) -> None:
+    def show(
+        self, variants: list[VariantState], current: VariantState | None, session_state: str | None
+    ) -> None:
         self.query_one("#phase-line", LiveText).show(phase_line(variants, session_state))
         self.query_one("#numbers-line", LiveText).show(numbers_line(current))
         history = current.ci_history[-200:] if current is not None else []

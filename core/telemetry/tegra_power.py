@@ -1,4 +1,4 @@
-"""Jetson on-board sensors read straight from sysfs: the INA3221 power rails and the GPU load.
+"""Jetson board and rail power read straight from the INA3221 monitors' sysfs files.
 
 The paper sampled the TX2's INA3221 monitors at 1 kHz; reading sysfs directly is the only path fast enough for
 that (tegrastats and jtop deliver 1-10 Hz). Monitors are discovered, not hard-coded to one board:
@@ -9,10 +9,8 @@ that (tegrastats and jtop deliver 1-10 Hz). Monitors are discovered, not hard-co
   hwmon/hwmon<K>/` with `in<N>_label`, `in<N>_input` (bus mV), `curr<N>_input` (mA); power = mV * mA / 1000.
   Channels labelled NC (not connected, Orin AGX) and the sum-of-shunts channel (in7) are skipped.
 
-Board power (`power_mw`) is the module input rail where the module has one (VDD_IN on TX2, Xavier NX, Orin NX/Nano;
-POM_5V_IN on Nano). Xavier AGX and Orin AGX have no single input rail, so there it is the sum of all rails read, the
-convention NVIDIA's forum answers and jtop use; it leaves out regulator losses not seen by any monitor, so it reads
-somewhat low. Carrier-board monitors (TX2 devkit 0-0042/0-0043) are read as rails but never chosen as the total.
+Board power (`power_mw`) follows core.telemetry.jetson_rails: the input rail, or the sum of rails on boards without
+one. Carrier-board monitors (TX2 devkit 0-0042/0-0043) are read as rails but never chosen as the total.
 
 Not verified on a real board (built from NVIDIA's L4T docs, jetson-stats and forum listings): the exact hwmon numbers,
 the "sum of shunts" label text, whether every board's files are world-readable, and how long one read takes there:
@@ -23,45 +21,16 @@ input rail still need every rail for the sum).
 
 from __future__ import annotations
 
-import errno
 import glob
 import os
 import re
 from dataclasses import dataclass
 
 from core.telemetry.base import Probe
-
-INPUT_RAILS = ("VDD_IN", "POM_5V_IN")
-"""Module input rails, by preference: when one is present it is the board's total power."""
+from core.telemetry.jetson_rails import is_unconnected, pick_total_rail, rail_key, total_power_mw
+from core.telemetry.sysfs_files import GONE_ERRNOS, read_text
 
 _DEVICE_RE = re.compile(r"\d+-[0-9a-f]{4}")
-_NC_RE = re.compile(r"(^|[^A-Z])NC([^A-Z]|$)")
-_GONE_ERRNOS = (errno.ENODEV, errno.ENOENT, errno.ENXIO)
-
-
-def rail_key(label: str) -> str:
-    """The reading-name form of a rail label: `VDD_IN` stays, anything not alphanumeric becomes `_`."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", label.strip()).strip("_")
-
-
-def is_unconnected(label: str) -> bool:
-    """True for channels the board marks NC (not connected) or the INA3221 sum-of-shunts channel."""
-    return bool(_NC_RE.search(label.upper())) or "sum of shunt" in label.lower()
-
-
-def pick_total_rail(rail_names: list[str]) -> str | None:
-    """The module input rail among `rail_names`, or None when the board has none and the total is a sum of rails."""
-    return next((name for name in INPUT_RAILS if name in rail_names), None)
-
-
-def total_power_mw(rail_power_mw: dict[str, float | None], total_rail: str | None) -> float | None:
-    """Board power: the input rail's reading, or the sum of all rails; None if any needed rail is unreadable."""
-    if total_rail is not None:
-        return rail_power_mw.get(total_rail)
-    values = list(rail_power_mw.values())
-    if not values or any(value is None for value in values):
-        return None
-    return float(sum(values))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -81,16 +50,11 @@ class _Rail:
     gone: str = ""  # why the rail stopped answering mid-run, "" while it answers
 
 
-def _read_text(path: str) -> str:
-    with open(path, "rb") as f:
-        return f.read().decode(errors="replace").strip().strip("\x00")
-
-
 def _iio_rails(device: str, directory: str) -> list[_Rail]:
     rails = []
     for name_path in sorted(glob.glob(os.path.join(directory, "rail_name_*"))):
         n = name_path.rsplit("_", 1)[1]
-        label = _read_text(name_path)
+        label = read_text(name_path)
         voltage = os.path.join(directory, f"in_voltage{n}_input")
         current = os.path.join(directory, f"in_current{n}_input")
         power = os.path.join(directory, f"in_power{n}_input")
@@ -104,7 +68,7 @@ def _hwmon_rails(device: str, directory: str) -> list[_Rail]:
     rails = []
     for label_path in sorted(glob.glob(os.path.join(directory, "in*_label"))):
         n = os.path.basename(label_path)[2:].split("_", 1)[0]
-        label = _read_text(label_path)
+        label = read_text(label_path)
         voltage = os.path.join(directory, f"in{n}_input")
         current = os.path.join(directory, f"curr{n}_input")
         if n == "7" or is_unconnected(label) or not (os.path.exists(voltage) and os.path.exists(current)):
@@ -250,7 +214,7 @@ class TegraPowerSource:
                             power = voltage * current / 1000.0
                 except OSError as exc:
                     power = voltage = current = None
-                    if exc.errno in _GONE_ERRNOS:
+                    if exc.errno in GONE_ERRNOS:
                         rail.gone = f"{os.strerror(exc.errno)} on read"
                         self._close_fds([rail])
                 except ValueError:  # a torn or empty read: this sample only
@@ -278,109 +242,3 @@ class TegraPowerSource:
             self._close_fds(self._rails)
         self._rails = None
         self._hot = []
-
-
-_GPU_NAMES = ("gp10b", "gv11b", "ga10b", "gpu")  # TX2, Xavier, Orin (JetPack 5), Nano and Orin (JetPack 6)
-
-
-def _gpu_devfreq(root: str) -> str | None:
-    """The GPU's devfreq directory under `<root>/class/devfreq`, named by its device-tree node or device name."""
-    class_dir = os.path.join(root, "class", "devfreq")
-    if not os.path.isdir(class_dir):
-        return None
-    for entry in sorted(os.listdir(class_dir)):
-        directory = os.path.join(class_dir, entry)
-        of_name = os.path.join(directory, "device", "of_node", "name")
-        node = _read_text(of_name) if os.path.isfile(of_name) else entry.rsplit(".", 1)[-1]
-        if node in _GPU_NAMES:
-            return directory
-    return None
-
-
-class TegraGpuSource:
-    """GPU load (and clock) of the Jetson's integrated GPU from the nvgpu driver's sysfs files.
-
-    `load` is per mille, as nvgpu's devfreq governor last computed it; the update period of that average on each
-    board was not verified here.
-    """
-
-    name = "tegra-gpu"
-    default_rate_hz = 50.0
-
-    def __init__(self, root: str = "/sys") -> None:
-        self.root = str(root)
-        self.load_path: str | None = None
-        self.freq_path: str | None = None
-        self._fds: dict[str, int] | None = None
-        self._gone: dict[str, str] = {}
-        self._open_error = ""
-
-    def _discover(self) -> None:
-        devfreq = _gpu_devfreq(self.root)
-        candidates = [
-            os.path.join(self.root, "devices", "gpu.0", "load"),  # JetPack 4 and 5.0
-            os.path.join(self.root, "devices", "platform", "gpu.0", "load"),  # JetPack 5.1 and later
-        ]
-        if devfreq is not None:
-            candidates.append(os.path.join(devfreq, "device", "load"))
-            freq = os.path.join(devfreq, "cur_freq")
-            self.freq_path = freq if os.path.isfile(freq) else None
-        self.load_path = next((path for path in candidates if os.path.isfile(path)), None)
-        self._fds = {}
-        for key, path in (("gpu_load_pct", self.load_path), ("gpu_freq_hz", self.freq_path)):
-            if path is not None:
-                try:
-                    self._fds[key] = os.open(path, os.O_RDONLY)
-                except OSError as exc:
-                    self._open_error = self._open_error or f"cannot open {path}: {exc.strerror}; run as root"
-
-    def probe(self) -> Probe:
-        """Whether GPU load can be read, from which file, and whether it vanished mid-run."""
-        if self._fds is None:
-            self._discover()
-        if self.load_path is None:
-            return Probe(
-                False,
-                f"no GPU load file under {os.path.join(self.root, 'devices', 'gpu.0')} or "
-                f"{os.path.join(self.root, 'devices', 'platform', 'gpu.0')}, no {'/'.join(_GPU_NAMES)} devfreq "
-                f"under {os.path.join(self.root, 'class', 'devfreq')}",
-            )
-        assert self._fds is not None
-        if "gpu_load_pct" not in self._fds and "gpu_load_pct" not in self._gone:
-            return Probe(False, self._open_error)
-        for key, path in (("gpu_load_pct", self.load_path), ("gpu_freq_hz", self.freq_path)):
-            if path is not None and key not in self._gone and not os.path.exists(path):
-                self._gone[key] = f"{path} no longer exists"
-        details = {"load_file": self.load_path, "freq_file": self.freq_path, "vanished": dict(self._gone)}
-        if "gpu_load_pct" in self._gone:
-            return Probe(False, f"GPU load vanished mid-run ({self._gone['gpu_load_pct']})", details)
-        return Probe(True, f"GPU load from {self.load_path}", details)
-
-    def read(self) -> dict[str, float | None]:
-        """GPU load in percent and GPU clock in Hz; None for what is not there."""
-        if self._fds is None:
-            self._discover()
-        assert self._fds is not None
-        out: dict[str, float | None] = {"gpu_load_pct": None, "gpu_freq_hz": None}
-        for key, fd in list(self._fds.items()):
-            if key in self._gone:
-                continue
-            try:
-                value = int(os.pread(fd, 32, 0))
-            except OSError as exc:
-                if exc.errno in _GONE_ERRNOS:
-                    self._gone[key] = f"{os.strerror(exc.errno)} on read"
-                    os.close(self._fds.pop(key))
-                continue
-            except ValueError:
-                continue
-            out[key] = value / 10.0 if key == "gpu_load_pct" else float(value)
-        return out
-
-    def close(self) -> None:
-        """Close the descriptors; a later read discovers the files again."""
-        for fd in (self._fds or {}).values():
-            os.close(fd)
-        self._fds = None
-        self._gone = {}
-        self._open_error = ""

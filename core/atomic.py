@@ -1,0 +1,36 @@
+"""Write a file atomically: a crash or a full disk leaves the old file or the new one, never half of one.
+
+Used by result files and compressed-model artifacts. Python 3.6-compatible (the TX2 runner may import modules
+that use it), hence comment-style type hints.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Union  # noqa: F401, UP035 (used by the type comments; Python 3.6)
+
+
+def write_atomic(path, chunks):
+    # type: (Union[str, os.PathLike], Iterable[bytes]) -> Path
+    """Write `chunks` to a temp file in the same folder, fsync it, rename it over `path`; raises OSError on failure.
+
+    Same folder, so the rename never crosses a file system (where it would be a copy, not atomic). The folder is
+    created if missing; the temp file is removed on any failure, including an exception raised by `chunks`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=str(target.parent), prefix="." + target.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, str(target))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass  # already gone; the original error is the one to report
+        raise
+    return target

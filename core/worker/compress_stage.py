@@ -1,0 +1,142 @@
+"""The compress stage: load the model, apply the setting's steps, write the artifact and the evaluation samples.
+
+Runs with modern TensorFlow and Keras (the dashboard's own Python unless `compress_python` says otherwise), emits
+`hello` and one `model` event (params, nonzero_params, size_bytes, artifact and the blocks that apply:
+quantization, pruning, finetune, tflite, cached), then exits; the run stage measures what it wrote. An existing
+artifact whose recorded setting and source match is reused (`"cached": true`).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.compress.container import ArtifactError
+from core.spec import RunSpec, SpecError
+from core.worker.evaldata import EvalData, eval_data_path, save_eval_data
+
+SYNTHETIC_SAMPLES = 32
+SYNTHETIC_SEED = 0
+
+
+def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Callable[[str], None]) -> str:
+    """Write the artifact of the spec JSON `data` (or reuse a matching one) and the evaluation samples; the
+    artifact's path."""
+    import keras
+    import tensorflow as tf
+
+    from core.compress.artifact import read_artifact_header
+    from core.compress.pipeline import artifact_path, compress_model
+    from core.models.builders import load_model
+
+    try:
+        spec = RunSpec.from_json(data)
+    except (KeyError, TypeError) as exc:
+        raise SpecError(
+            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
+        ) from None
+    devices = tf.config.list_physical_devices()
+    emit(
+        "hello",
+        pid=os.getpid(),
+        python=platform.python_version(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        backend="gpu" if any(d.device_type == "GPU" for d in devices) else "cpu",
+        devices=[d.name for d in devices],
+        spec=spec.to_json(),
+        stage="compress",
+    )
+    phase("load")
+    variant = str(spec.compression)
+    path = artifact_path(spec.workdir, spec.model, spec.compression)
+    source = _source(spec, keras.__version__, tf.__version__)
+    _write_eval_data(spec, data)
+    header = _cached_header(path, variant, source, read_artifact_header)
+    if header is not None:
+        emit("model", variant=variant, **_model_fields(header, path), cached=True, weights=source["weights"])
+        return str(path)
+    model = load_model(spec.model, spec.weights)
+    phase("compress")
+    info, blocks = compress_model(model, spec.compression, spec.model, path, source)
+    emit(
+        "model",
+        variant=variant,
+        params=info.params,
+        nonzero_params=info.nonzero_params,
+        size_bytes=info.size_bytes,
+        artifact=info.path,
+        cached=False,
+        weights=source["weights"],
+        **({"quantization": info.quantization} if info.quantization else {}),
+        **blocks,
+    )
+    return info.path
+
+
+def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any]:
+    """What the artifact is made from: a cached artifact is reused only if all of this matches."""
+    from core.models.builders import RANDOM_SEED
+    from core.models.registry import DIGITS_CNN, DIGITS_CNN_FILE, find_weights, get_model_info
+    from core.paths import assets_dir
+
+    info = get_model_info(spec.model)
+    if spec.weights == "random":
+        return {"model": info.name, "weights": f"random (seed {RANDOM_SEED})", "keras": keras_version}
+    file = assets_dir().joinpath(*DIGITS_CNN_FILE) if info.name == DIGITS_CNN else find_weights(info)
+    stat = file.stat() if file is not None and file.is_file() else None
+    return {
+        "model": info.name,
+        "weights": str(file) if file else None,
+        "weights_bytes": stat.st_size if stat else None,
+        "weights_mtime_ns": stat.st_mtime_ns if stat else None,
+        "keras": keras_version,
+        "tensorflow": tf_version,
+    }
+
+
+def _cached_header(path: Path, variant: str, source: dict[str, Any], read: Callable[[Any], Any]) -> Any:
+    """The header of an existing artifact made from the same setting and source, else None."""
+    if path.suffix != ".tcz" or not path.is_file():
+        return None
+    try:
+        header = read(path)
+    except ArtifactError:
+        return None  # damaged or older: made again
+    return header if header.get("spec") == variant and header.get("source") == source else None
+
+
+def _model_fields(header: dict[str, Any], path: Path) -> dict[str, Any]:
+    fields = {
+        "params": header["params"],
+        "nonzero_params": header["nonzero_params"],
+        "size_bytes": path.stat().st_size,
+        "artifact": str(path),
+        **header.get("blocks", {}),
+    }
+    if header.get("quantization"):
+        fields["quantization"] = header["quantization"]
+    return fields
+
+
+def _write_eval_data(spec: RunSpec, data: dict[str, Any]) -> None:
+    """The run stage's samples: the evaluation set, or seeded random inputs without labels for random weights."""
+    import numpy as np
+
+    from core.data import DatasetError, load_eval_set
+    from core.models.registry import get_model_info
+
+    try:
+        es = load_eval_set(spec.model, spec.dataset, spec.options.eval_limit)
+        evaluation = EvalData(es.x, es.y, es.name, es.n_classes)
+    except DatasetError:
+        if spec.weights != "random" or spec.dataset is not None:
+            raise
+        shape = tuple(int(d or 1) for d in get_model_info(spec.model).input_shape)
+        count = max(SYNTHETIC_SAMPLES, spec.options.batch_size)
+        x = np.random.default_rng(SYNTHETIC_SEED).standard_normal((count, *shape)).astype(np.float32)
+        evaluation = EvalData(x, None, "synthetic (seeded random inputs, no labels)", None)
+    save_eval_data(eval_data_path(data), evaluation)

@@ -1,0 +1,166 @@
+"""The run stage: load an artifact, build its graph, warm up, time, trace ops and evaluate, one event per result.
+
+One graph in one tf.compat.v1 Session serves timing, the per-op trace and evaluation, with SESSION_OPTIONS (constant
+folding off, so the run-time de-quantization stays in the graph) for every variant alike. Traced runs are separate
+from timed runs. A `.tflite` artifact goes to the TFLite runner instead. Reads the run spec JSON itself (core.spec
+needs a modern Python) and imports only numpy, TensorFlow's v1 API and Python 3.6-compatible modules, so the same
+runner works on a TX2's Python 3.6 with TensorFlow 1.15 and on a current Python with TensorFlow 2.x.
+"""
+
+import gc
+import os
+import platform
+from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (used by the type comments)
+
+import numpy as np
+
+from core.worker.evaldata import NO_LABELS_REASON, eval_data_path, load_eval_data
+from core.worker.loop import time_inference
+
+EVAL_BATCH = 256
+# RunOptions' defaults, for a spec JSON that leaves some out (the session always sends them all).
+_OPTION_DEFAULTS = {
+    "ci_target_pct": 5.0,
+    "min_iters": 30,
+    "max_iters": 20000,
+    "max_seconds": 20.0,
+    "min_seconds": 2.0,
+    "warmup_iters": 10,
+    "batch_size": 1,
+    "trace_passes": 3,
+    "eval_limit": None,
+}  # type: Dict[str, Any]
+
+
+class Options:
+    """The run options of a spec JSON as attributes (the subset the run stage uses)."""
+
+    def __init__(self, data):
+        # type: (Dict[str, Any]) -> None
+        get = dict(_OPTION_DEFAULTS, **data).__getitem__
+        self.ci_target_pct = float(get("ci_target_pct"))
+        self.min_iters = int(get("min_iters"))
+        self.max_iters = int(get("max_iters"))
+        self.max_seconds = float(get("max_seconds"))
+        self.min_seconds = float(get("min_seconds"))
+        self.warmup_iters = int(get("warmup_iters"))
+        self.batch_size = int(get("batch_size"))
+        self.trace_passes = int(get("trace_passes"))
+        self.eval_limit = get("eval_limit")  # type: Optional[int]
+
+
+def run_stage(data, emit, phase_event):
+    # type: (Dict[str, Any], Callable[..., None], Callable[[str], None]) -> None
+    """Measure the artifact named in the spec JSON `data` and emit hello, latency, window, ops and eval events."""
+    variant = str(data.get("compression", "baseline"))
+    options = Options(data.get("options") or {})
+    artifact = str(data["artifact"])
+    if artifact.endswith(".tflite"):
+        _run_tflite(data, artifact, options, emit, phase_event, variant)
+        return
+    import tensorflow as tf
+
+    from core.compress.graph_build import SESSION_OPTIONS, build_graph, session_config
+
+    _hello(emit, data, tf, SESSION_OPTIONS)
+    phase_event("load")
+    evaluation = load_eval_data(eval_data_path(data))
+    built = build_graph(artifact)
+    _drop_unknown_attrs(built.graph_def, emit)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.import_graph_def(built.graph_def, name="")
+    graph_ops = {node.name: node.op for node in built.graph_def.node}
+    built.graph_def = None  # the Graph holds the constants now; drop the proto copy
+    gc.collect()
+    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf))
+    try:
+        _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, SESSION_OPTIONS)
+    finally:
+        sess.close()
+
+
+def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, session_options):
+    # type: (Any, Any, Dict[str, str], Any, Options, Callable[..., None], Callable[[str], None], str, Dict[str, Any]) -> None  # noqa: E501
+    from core.measure.profile import trace_session
+
+    x = evaluation.x[: options.batch_size]
+    feed = {built.inputs[0]: x}
+    fetches = built.outputs
+
+    def run_once():
+        # type: () -> None
+        sess.run(fetches, feed)  # returns numpy: the wall clock covers the whole inference
+
+    emit("log", level="info", message=f"graph: {built.counts}")
+    time_inference(run_once, options, emit, phase_event, variant, runtime="tf-graph",
+                   session_options=session_options, graph=built.counts)  # fmt: skip
+
+    if options.trace_passes > 0:
+        phase_event("tracing")
+        for profile in trace_session(sess, fetches, feed, options.trace_passes, graph_ops):
+            emit("ops", variant=variant, final=profile.passes == options.trace_passes, **profile.to_dict())
+
+    phase_event("evaluating")
+    _evaluate(sess, built, evaluation, emit, variant)
+    phase_event("done")
+
+
+def _evaluate(sess, built, evaluation, emit, variant):
+    # type: (Any, Any, Any, Callable[..., None], str) -> None
+    """Accuracy on the evaluation samples, in batches, on the timed graph; null with the reason without labels."""
+    if evaluation.y is None:
+        emit("eval", variant=variant, dataset=None, n_samples=0, top1=None, top5=None, precision=None,
+             recall=None, f1=None, reason=NO_LABELS_REASON)  # fmt: skip
+        return
+    from core.measure.metrics import classification_metrics
+
+    parts = [
+        sess.run(built.outputs[0], {built.inputs[0]: evaluation.x[i : i + EVAL_BATCH]})
+        for i in range(0, len(evaluation.x), EVAL_BATCH)
+    ]
+    scores = np.concatenate(parts) if parts else np.zeros((0,))
+    emit("eval", variant=variant, dataset=evaluation.name, **classification_metrics(evaluation.y, scores))
+
+
+def _hello(emit, data, tf, session_options):
+    # type: (Callable[..., None], Dict[str, Any], Any, Dict[str, Any]) -> None
+    devices = tf.config.experimental.list_physical_devices()
+    emit(
+        "hello",
+        pid=os.getpid(),
+        python=platform.python_version(),
+        tensorflow=tf.__version__,
+        backend="gpu" if any(d.device_type == "GPU" for d in devices) else "cpu",
+        devices=[d.name for d in devices],
+        spec=data,
+        stage="run",
+        session_options=session_options,
+    )
+
+
+def _drop_unknown_attrs(graph_def, emit):
+    # type: (Any, Callable[..., None]) -> None
+    """Let an older TensorFlow import a graph written by a newer one (attributes it does not know are dropped)."""
+    from core.compress.graphcompat import drop_unknown_attrs
+
+    dropped = drop_unknown_attrs(graph_def)
+    if dropped:
+        emit(
+            "log",
+            level="info",
+            message="dropped attributes this TensorFlow does not know: " + ", ".join(dropped),
+        )
+
+
+def _run_tflite(data, artifact, options, emit, phase_event, variant):
+    # type: (Dict[str, Any], str, Options, Callable[..., None], Callable[[str], None], str) -> None
+    """TFLite forms run under LiteRT's interpreter (core.worker.tflite_runner, Python 3.9+: no 3.6 wheels)."""
+    from core.worker.tflite_runner import run_tflite
+
+    emit("hello", pid=os.getpid(), python=platform.python_version(), tensorflow=None, backend="cpu",
+         devices=[], spec=data, stage="run")  # fmt: skip
+    phase_event("load")
+    evaluation = load_eval_data(eval_data_path(data))
+    run_tflite(artifact, evaluation, options, emit, phase_event, variant)
+    phase_event("done")

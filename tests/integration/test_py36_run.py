@@ -1,0 +1,71 @@
+"""The TX2's stack end to end: the dashboard's Python compresses, a Python 3.6 + TensorFlow 1.15 (or 2.6) runs.
+
+`tocompress run --model digits-cnn --compress q8 --worker-python <py36 env>/bin/python`: the compress stage runs
+here (modern TensorFlow, Keras 3) and writes the artifact; the run stage loads it under Python 3.6, as JetPack 4.6's
+stock Python with NVIDIA's TensorFlow would. The env is built by scripts/make_py36_env.py (about 30 s from the
+package index) or reused; without a Python 3.6 or the index, the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.results import validate_result
+from tests.conftest import FAST_RUN_ARGS
+from tests.fixtures.py36 import ROOT, py36_python
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=["1.15", "2.6"])
+def py36_run(request, tmp_path_factory):
+    python = py36_python(request.param)
+    out = tmp_path_factory.mktemp(f"py36-tf{request.param}")
+    path = out / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "run", "--model", "digits-cnn", "--compress", "q8",
+         "--worker-python", str(python), "--json", str(path), "--workdir", str(out / "runs"), *FAST_RUN_ARGS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert path.exists(), (
+        f"no result file; rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    return {"tf": request.param, "python": str(python), "proc": proc, "data": json.loads(path.read_text())}
+
+
+def test_both_variants_complete_under_python36(py36_run):
+    data = py36_run["data"]
+    assert py36_run["proc"].returncode == 0, py36_run["proc"].stdout[-3000:]
+    validate_result(data)
+    assert data["status"] == "complete"
+    runs = {r["variant"]: r for r in data["runs"]}
+    assert set(runs) == {"baseline", "q8"}
+    for run in runs.values():
+        assert run["status"] == "complete", run["errors"]
+        assert run["worker"]["python"].startswith("3.6.")
+        assert run["worker"]["tensorflow"].startswith(py36_run["tf"])
+    assert data["environment"]["worker_python"] == py36_run["python"]
+    assert any(device.endswith("CPU:0") for device in data["environment"]["devices"])  # a GPU too on a board
+
+
+def test_q8_is_a_quarter_of_the_size_measured_traced_and_as_accurate(py36_run):
+    runs = {r["variant"]: r for r in py36_run["data"]["runs"]}
+    base, q8 = runs["baseline"], runs["q8"]
+    assert (
+        0.2 * base["model"]["size_bytes"] <= q8["model"]["size_bytes"] <= 0.27 * base["model"]["size_bytes"]
+    )
+    for run in (base, q8):
+        assert run["latency"]["n"] >= 20 and run["latency"]["mean_s"] > 0
+        assert run["ops"]["by_class"]["A"] > 0  # the convolutions were traced under TF 1.15 too
+    assert q8["ops"]["by_class"]["F"] > 0  # run-time de-quantization executed on every inference
+    assert base["ops"]["by_class"]["F"] == 0
+    assert base["accuracy"]["top1"] >= 0.95
+    assert abs(q8["accuracy"]["top1"] - base["accuracy"]["top1"]) <= 0.01
+    assert q8["ops"]["devices"]["op_devices"]["Dequantize"] == ["CPU:0"]

@@ -1,0 +1,156 @@
+"""The run stage's graph: run-time de-quantization keeps integer weights and de-quantize ops that TensorFlow does
+not fold away (and the per-op trace sees them as class F); de-quantization at load gives plain float constants;
+both forms compute the same outputs.
+
+One small CNN (conv, depthwise conv, batch norm, dense), frozen once, with one artifact per setting, shared by the
+module: TensorFlow's import and graph building dominate the time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from tensorflow.core.framework import types_pb2  # noqa: E402
+
+from core.compress.artifact import save_artifact  # noqa: E402
+from core.compress.freeze import freeze_model  # noqa: E402
+from core.compress.graph_build import SESSION_OPTIONS, build_graph, session_config  # noqa: E402
+from core.measure.profile import trace_session  # noqa: E402
+
+SPECS = ("baseline", "q8", "q8:load", "q8:ch", "q8:load:ch", "q16", "q8+p0.25", "q8:load+p0.25", "q4:ch")
+KERNELS = 4  # conv, depthwise, two dense
+
+
+@pytest.fixture(scope="module")
+def model() -> keras.Model:
+    keras.utils.set_random_seed(0)
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.DepthwiseConv2D(3, padding="same"),
+            keras.layers.BatchNormalization(
+                beta_initializer="random_normal", moving_mean_initializer="random_normal"
+            ),
+            keras.layers.ReLU(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def x() -> np.ndarray:
+    return np.random.default_rng(0).random((16, 8, 8, 3), dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def artifacts(model: keras.Model, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("graphs")
+    graph_def, inputs, outputs = freeze_model(model)
+    raw = graph_def.SerializeToString()
+    paths = {}
+    for text in SPECS:
+        copy = tf.compat.v1.GraphDef()
+        copy.ParseFromString(raw)
+        paths[text] = save_artifact(copy, inputs, outputs, text, folder / f"{text}.tcz").path
+    return paths
+
+
+class Run:
+    """One artifact's graph in a session with the run stage's options: its GraphDef, outputs and one trace."""
+
+    def __init__(self, path: str, x: np.ndarray, config: Any = None) -> None:
+        built = build_graph(path)
+        self.graph_def = built.graph_def
+        self.counts = built.counts
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.compat.v1.import_graph_def(built.graph_def, name="")
+        ops = {n.name: n.op for n in built.graph_def.node}
+        with tf.compat.v1.Session(graph=graph, config=config or session_config(tf)) as sess:
+            self.y = sess.run(built.outputs[0], {built.inputs[0]: x})
+            *_, self.profile = trace_session(sess, built.outputs, {built.inputs[0]: x[:1]}, 2, ops)
+
+    def nodes(self, op: str) -> list[Any]:
+        return [n for n in self.graph_def.node if n.op == op]
+
+    def consts_of(self, dtype: int) -> list[Any]:
+        return [n for n in self.nodes("Const") if n.attr["dtype"].type == dtype]
+
+
+@pytest.fixture(scope="module")
+def runs(artifacts: dict[str, str], x: np.ndarray) -> dict[str, Run]:
+    return {text: Run(path, x) for text, path in artifacts.items()}
+
+
+def test_runtime_graph_holds_integer_weights_and_dequantize_ops(runs: dict[str, Run]) -> None:
+    q8 = runs["q8"]
+    assert len(q8.consts_of(types_pb2.DT_QUINT8)) == KERNELS
+    assert len(q8.nodes("Dequantize")) == KERNELS
+    assert all(n.name.endswith("/dequantize/Dequantize") for n in q8.nodes("Dequantize"))
+    per_tensor_ops = {n.op for n in q8.graph_def.node if "/dequantize/" in n.name}
+    assert per_tensor_ops == {"Const", "Dequantize"}  # one op per weight, as the paper's graphs had
+    assert q8.counts["integer_bytes"] == sum(
+        int(np.prod([d.size for d in n.attr["value"].tensor.tensor_shape.dim]))
+        for n in q8.consts_of(types_pb2.DT_QUINT8)
+    )  # one byte a weight stays resident, not four
+    assert len(runs["q16"].consts_of(types_pb2.DT_QUINT16)) == KERNELS
+    assert len(runs["q8:ch"].nodes("Dequantize")) == KERNELS and runs["q8:ch"].nodes("Mul")
+
+
+def test_load_graph_has_no_integer_weights_or_dequantize(runs: dict[str, Run]) -> None:
+    for text in ("baseline", "q8:load", "q8:load:ch"):
+        run = runs[text]
+        assert not run.nodes("Dequantize")
+        assert not run.consts_of(types_pb2.DT_QUINT8) and not run.consts_of(types_pb2.DT_QUINT16)
+        assert run.counts["integer_weights"] == 0
+
+
+def test_dequantize_survives_the_optimizers_and_is_traced_as_class_f(runs: dict[str, Run]) -> None:
+    for text in ("q8", "q8:ch", "q16"):
+        profile = runs[text].profile
+        assert profile.by_type.get("Dequantize", 0) > 0, text
+        assert profile.by_class["F"] > 0, text
+    for text in ("baseline", "q8:load"):
+        assert runs[text].profile.by_class["F"] == 0, text
+
+
+def test_default_session_options_fold_the_dequantize_away(artifacts: dict[str, str], x: np.ndarray) -> None:
+    """Why the runner sets its options: TensorFlow's defaults turn the run-time form back into float constants."""
+    folded = Run(artifacts["q8"], x, config=tf.compat.v1.ConfigProto())
+    assert folded.profile.by_class["F"] == 0
+    assert SESSION_OPTIONS["grappler_constant_folding"] == "OFF"
+    assert SESSION_OPTIONS["graph_optimizer_opt_level"] == "L0"
+
+
+@pytest.mark.parametrize(
+    ("runtime", "load"), [("q8", "q8:load"), ("q8:ch", "q8:load:ch"), ("q8+p0.25", "q8:load+p0.25")]
+)
+def test_runtime_and_load_forms_agree(runs: dict[str, Run], runtime: str, load: str) -> None:
+    scale = float(np.abs(runs[load].y).max())
+    np.testing.assert_allclose(runs[runtime].y, runs[load].y, rtol=0, atol=1e-5 * scale)
+
+
+def test_baseline_graph_computes_the_keras_model(
+    runs: dict[str, Run], model: keras.Model, x: np.ndarray
+) -> None:
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(
+        runs["baseline"].y, expected, rtol=0, atol=1e-5 * float(np.abs(expected).max())
+    )
+
+
+def test_per_channel_is_closer_to_the_baseline(runs: dict[str, Run]) -> None:
+    base = runs["baseline"].y
+    assert np.abs(runs["q8:ch"].y - base).max() <= np.abs(runs["q8"].y - base).max()
+    assert (
+        np.abs(runs["q4:ch"].y - base).max() > np.abs(runs["q8:ch"].y - base).max()
+    )  # fewer bits, more error

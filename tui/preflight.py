@@ -1,0 +1,94 @@
+"""Checks made before any process starts, and the run options from the command line.
+
+Both faces (`tocompress run` and the dashboard) call these, so a bad model, dataset, interpreter, output path
+or recording is refused in one line before a minute of measuring is spent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+from core.errors import UserError
+from core.spec import RunOptions
+
+
+class UsageError(UserError):
+    """A mistake on the command line or in the environment, reported as one line."""
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    """The run options the flags ask for, validated, so an impossible combination is one line here."""
+    opts = RunOptions(
+        ci_target_pct=args.ci_target,
+        min_iters=args.min_iters,
+        max_iters=args.max_iters,
+        max_seconds=args.max_seconds,
+        min_seconds=args.min_seconds,
+        warmup_iters=args.warmup,
+        batch_size=args.batch_size,
+        trace_passes=args.trace_passes,
+        eval_limit=args.eval_limit,
+        idle_seconds=args.idle_seconds,
+        repeat=args.repeat,
+    )
+    opts.validate()
+    return opts
+
+
+def check_model(name: str) -> None:
+    """Fail before any process starts when the model is unknown or its weights are not on this machine."""
+    from core.models.registry import availability, get_model_info
+
+    info = get_model_info(name)
+    ok, reason = availability(info)
+    if not ok:
+        raise UsageError(f"model {info.name} is not available here: {reason}")
+
+
+def check_dataset(model: str, dataset: str | None) -> None:
+    """Fail before any process starts when the evaluation set is unknown or does not fit the model."""
+    from core.data import load_eval_set
+
+    load_eval_set(model, dataset, limit=1)
+
+
+def check_worker_python(python: str | None) -> None:
+    """Fail before measuring when the worker interpreter given by the user cannot be run."""
+    if python is None:
+        return
+    if shutil.which(python) is None:
+        raise UsageError(
+            f"--worker-python {python}: not an executable; give the path of a Python with TensorFlow"
+        )
+
+
+def check_writable(path: str | None) -> None:
+    """Fail before measuring when the output file cannot be written, rather than after a minute of work."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--json {path} is a folder; give a file name such as {target / 'result.json'}")
+    parent = target.parent if str(target.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"cannot write {path}: {probe} is a file, not a folder; choose another path")
+    if not os.access(probe, os.W_OK):
+        raise UsageError(f"cannot write {path}: {probe} is not writable; choose another --json path")
+
+
+def check_replay(path: str) -> None:
+    """A recording that cannot be played is refused here, with the line that is wrong, before the screen opens."""
+    from core.telemetry.replay import load_trace
+
+    if not Path(path).is_file():
+        raise UsageError(f"--replay {path}: no such file; record one with `tocompress run --record FILE`")
+    try:
+        load_trace(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--replay {exc}") from None
