@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.livestate import VariantState, Window
-from core.spec import RunSpec
+from core.runspec import RunSpec
 
 MODEL_KEYS = ("params", "nonzero_params", "size_bytes", "artifact")
 # Blocks of the compress stage's model event, kept only where they apply.

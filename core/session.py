@@ -23,8 +23,9 @@ from typing import Any
 from core.environment import collect_environment
 from core.results import make_result_file
 from core.runrecord import RunRecord, merge_runs
+from core.runspec import RunOptions, RunSpec
 from core.runstatus import run_status
-from core.spec import CompressionSpec, RunOptions, RunSpec
+from core.spec import CompressionSpec
 from core.telemetry.detect import SourceStatus
 from core.telemetry.rig import TelemetryRig
 from core.worker.client import WorkerClient, WorkerStartError

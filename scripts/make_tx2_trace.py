@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.session import Session, SessionConfig  # noqa: E402
-from core.spec import CompressionSpec, RunOptions  # noqa: E402
+from core.runspec import RunOptions  # noqa: E402
+from core.spec import CompressionSpec  # noqa: E402
 from tests.fixtures.boards import TX2_MONITORS  # noqa: E402
 
 OUT = ROOT / "assets" / "traces" / "tx2-digits-cnn-q8.jsonl.gz"

@@ -18,7 +18,8 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
-from core.spec import CompressionSpec, RunOptions
+from core.runspec import RunOptions
+from core.spec import CompressionSpec
 from tui.messages import ProgressTick, RunCrashed, RunFinished, SensorsProbed, WorkerEvent
 from tui.probes import ProbeHandoff, probe_sensors
 from tui.screens.compare import CompareScreen

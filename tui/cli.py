@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
-from core.spec import CompressionSpec, RunOptions
+from core.runspec import RunOptions
+from core.spec import CompressionSpec
 from tui.preflight import (
     check_dataset,
     check_model,

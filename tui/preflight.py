@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from core.errors import UserError
-from core.spec import RunOptions
+from core.runspec import RunOptions
 
 
 class UsageError(UserError):

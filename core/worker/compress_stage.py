@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core.compress.container import ArtifactError
-from core.spec import RunSpec, SpecError
+from core.runspec import RunSpec
+from core.spec import SpecError
 from core.worker.evaldata import EvalData, eval_data_path, save_eval_data
 
 SYNTHETIC_SAMPLES = 32
@@ -36,7 +37,7 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
         spec = RunSpec.from_json(data)
     except (KeyError, TypeError) as exc:
         raise SpecError(
-            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
+            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.runspec.RunSpec"
         ) from None
     devices = tf.config.list_physical_devices()
     emit(

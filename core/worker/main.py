@@ -90,11 +90,11 @@ def _read_spec(raw):
         data = json.loads(raw)
     except ValueError as exc:
         raise WorkerSpecError(
-            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.spec.RunSpec"
+            f"worker got an unreadable run spec ({exc}); it expects the JSON of core.runspec.RunSpec"
         ) from None
     if not isinstance(data, dict) or "model" not in data:
         raise WorkerSpecError(
-            "worker got a run spec without a model; it expects the JSON of core.spec.RunSpec"
+            "worker got a run spec without a model; it expects the JSON of core.runspec.RunSpec"
         )
     if data.get("stage") not in (None,) + STAGES:
         raise WorkerSpecError(

@@ -14,7 +14,7 @@ import pytest
 
 from core.models.registry import list_models
 from core.results import load_result
-from core.spec import RunOptions
+from core.runspec import RunOptions
 from core.telemetry.detect import SourceStatus
 from tui.app import TocompressApp, make_app
 from tui.screens.setup import ModelRow

@@ -22,7 +22,7 @@ ENTRY_GLOBS = ("worker/*.py", "measure/*.py", "compress/graph*.py")
 DASHBOARD_SIDE = {"core.worker.client"}
 # Reached only from the compress stage, which runs on the dashboard's modern Python with Keras 3.
 COMPRESS_ONLY = {
-    "core.worker.compress_stage",  # the compress stage: RunSpec (core.spec), the pipeline, the artifact writer
+    "core.worker.compress_stage",  # the compress stage: RunSpec (core.runspec), the pipeline, the artifact writer
     "core.models.builders",  # Keras models
     "core.compress.pipeline",  # applies the steps with Keras
     "core.compress.prune",

@@ -10,8 +10,9 @@ import json
 
 import pytest
 
+from core.runspec import RunOptions
 from core.session import Session, SessionConfig
-from core.spec import CompressionSpec, RunOptions
+from core.spec import CompressionSpec
 from core.telemetry.detect import SourceStatus
 from tests.fixtures.fake_python import fake_python
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.spec import PRESETS, CompressionSpec, RunOptions, RunSpec, SpecError, Step
+from core.runspec import RunOptions, RunSpec
+from core.spec import PRESETS, CompressionSpec, SpecError, Step
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from core.runrecord import RunRecord
-from core.spec import CompressionSpec, RunSpec
+from core.runspec import RunSpec
+from core.spec import CompressionSpec
 from core.worker.protocol import PROTOCOL_VERSION, decode, encode
 
 ROOT = Path(__file__).resolve().parents[2]

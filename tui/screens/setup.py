@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from core.spec import PRESETS, CompressionSpec, RunOptions, SpecError
+from core.runspec import RunOptions
+from core.spec import PRESETS, CompressionSpec, SpecError
 from tui.format import fmt_count, fmt_params, fmt_shape
 
 # Keys 1..5 are the paper's presets, 6..8 the other forms; 0 is the uncompressed baseline alone.

@@ -1,0 +1,120 @@
+"""How a run is measured (RunOptions) and what one worker process is asked to do (RunSpec, sent as JSON on stdin).
+
+Kept apart from the setting language in core.spec: options and the worker contract change for other reasons than
+the grammar of compression settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from core.spec import STAGES, CompressionSpec, SpecError
+
+
+@dataclass
+class RunOptions:
+    """How one variant is measured; defaults follow the paper (95% CI within 5% of the mean)."""
+
+    ci_target_pct: float = 5.0
+    min_iters: int = 30
+    max_iters: int = 20000
+    max_seconds: float = 20.0
+    min_seconds: float = 2.0  # timed span floor: sub-ms models must not "converge" in a 20 ms burst
+    warmup_iters: int = 10
+    batch_size: int = 1
+    trace_passes: int = 3
+    eval_limit: int | None = None  # None: the whole evaluation set
+    idle_seconds: float = 2.0
+    repeat: int = (
+        1  # worker processes per variant; >1 measures the run-to-run noise a single process cannot see
+    )
+
+    def validate(self) -> None:
+        """Raise SpecError with a fix for any option a user could set wrongly."""
+        if not 0 < self.ci_target_pct <= 100:
+            raise SpecError(f"confidence target {self.ci_target_pct}% must be in (0, 100]; the paper uses 5")
+        if self.min_iters < 2:
+            raise SpecError(
+                f"min iterations {self.min_iters} must be at least 2 to compute a confidence interval"
+            )
+        if self.max_iters < self.min_iters:
+            raise SpecError(
+                f"max iterations {self.max_iters} is below min iterations {self.min_iters}; raise it"
+            )
+        if self.max_seconds <= 0:
+            raise SpecError(f"max seconds {self.max_seconds} must be positive")
+        if not 0 <= self.min_seconds <= self.max_seconds:
+            raise SpecError(
+                f"min seconds {self.min_seconds} must be between 0 and max seconds {self.max_seconds}"
+            )
+        if self.warmup_iters < 0 or self.trace_passes < 0 or self.batch_size < 1:
+            raise SpecError("warm-up iterations and trace passes must be >= 0 and batch size >= 1")
+        if self.repeat < 1:
+            raise SpecError(f"repeat {self.repeat} must be at least 1 worker process per variant")
+        if self.idle_seconds < 0:
+            raise SpecError(f"idle seconds {self.idle_seconds} must be >= 0")
+
+
+@dataclass
+class RunSpec:
+    """Everything the worker needs for one variant (one model, one compression setting); sent as JSON on stdin.
+
+    `stage` splits the work over two processes: "compress" (modern TensorFlow/Keras: writes `artifact`) and "run"
+    (Python 3.6-compatible runner: loads `artifact`); None runs both in one process, as older callers expect.
+    `weights` "random" builds a Keras-application model with seeded random weights (no download needed).
+    """
+
+    model: str
+    compression: CompressionSpec
+    options: RunOptions = field(default_factory=RunOptions)
+    workdir: str = "runs"  # where the worker writes the compressed artifact and its TensorFlow log
+    dataset: str | None = None  # None: the model's default evaluation set
+    stage: str | None = None
+    artifact: str | None = None
+    weights: str | None = None  # None: the model's own weights; "random": seeded random weights
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "compression": str(self.compression),
+            "options": asdict(self.options),
+            "workdir": self.workdir,
+            "dataset": self.dataset,
+        }
+        out.update(
+            {
+                k: v
+                for k, v in (("stage", self.stage), ("artifact", self.artifact), ("weights", self.weights))
+                if v
+            }
+        )
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunSpec:
+        try:
+            options = RunOptions(**data.get("options", {}))
+        except TypeError as exc:
+            raise SpecError(f"run spec has an unknown option: {exc}") from None
+        options.validate()
+        stage = data.get("stage")
+        if stage is not None and stage not in STAGES:
+            raise SpecError(
+                f'run spec stage {stage!r} is unknown; use "compress", "run", or leave it out for both'
+            )
+        weights = data.get("weights")
+        if weights not in (None, "random"):
+            raise SpecError(f'run spec weights {weights!r} is unknown; use "random", or leave it out')
+        if stage == "run" and not data.get("artifact"):
+            raise SpecError('run spec with stage "run" needs an "artifact" path from the compress stage')
+        return cls(
+            model=str(data["model"]),
+            compression=CompressionSpec.parse(data.get("compression", "baseline")),
+            options=options,
+            workdir=str(data.get("workdir", "runs")),
+            dataset=data.get("dataset"),
+            stage=stage,
+            artifact=data.get("artifact"),
+            weights=weights,
+        )
