@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.comparison_rows import METRICS, Metric, Row, make_row, metric_value
+from core.comparison_rows import METRICS, Metric, Row, make_row, metric_value, shown
 from core.errors import UserError
 from core.verdict import Verdict, verdict
 
@@ -94,7 +94,7 @@ def compare(
     base: dict[str, Any], comp: dict[str, Any], base_label: str | None = None, comp_label: str | None = None
 ) -> Comparison:
     """The paper's before/after view of two runs: every metric, its change, and the verdict in words."""
-    rows = tuple(make_row(m, base, comp, inside_ci(m, base, comp)) for m in METRICS)
+    rows = tuple(make_row(m, base, comp, inside_ci(m, base, comp)) for m in METRICS if shown(m, base, comp))
     names = (base_label or str(base.get("variant")), comp_label or str(comp.get("variant")))
     return Comparison(*names, rows, verdict(rows) if is_baseline(base) else verdict(rows, names))
 

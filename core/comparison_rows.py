@@ -22,6 +22,7 @@ class Metric:
     unit: str  # "B", "s", "J", "W", "%", or "" (a count, or a 0..1 fraction)
     path: tuple[str, ...]
     direction: Direction
+    optional: bool = False  # a task's own score (BLEU): shown only where a run has it, not as a gap elsewhere
 
 
 METRICS: tuple[Metric, ...] = (
@@ -40,6 +41,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("precision", "Precision (macro)", "", ("accuracy", "precision"), "higher"),
     Metric("recall", "Recall (macro)", "", ("accuracy", "recall"), "higher"),
     Metric("f1", "F1 (macro)", "", ("accuracy", "f1"), "higher"),
+    Metric("bleu", "BLEU", "BLEU", ("accuracy", "bleu"), "higher", optional=True),  # sacrebleu, 0..100
+    # Fidelity to the baseline's outputs, without labels (core.measure.fidelity); the baseline agrees with itself.
+    Metric(
+        "agreement", "Top-1 agreement", "", ("accuracy", "fidelity", "agreement"), "higher", optional=True
+    ),
+    Metric(
+        "kl_mean", "KL divergence (mean)", "nats", ("accuracy", "fidelity", "kl_mean"), "lower", optional=True
+    ),
 )
 
 # A change smaller than this (in percent) is no change: printed values round it to 0.0% anyway.
@@ -56,11 +65,19 @@ def metric_value(run: dict[str, Any] | None, path: tuple[str, ...]) -> float | N
     return float(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else None
 
 
+def shown(metric: Metric, *runs: dict[str, Any] | None) -> bool:
+    """Whether a table shows `metric`: always, or for an optional one, where any of `runs` has a value."""
+    return not metric.optional or any(metric_value(run, metric.path) is not None for run in runs)
+
+
 def missing_reason(run: dict[str, Any] | None, metric: Metric) -> str | None:
     """Why `run` has no value for `metric`: the block's own reason where it gives one; None when it has one."""
     if metric_value(run, metric.path) is not None:
         return None
     block = run.get(metric.path[0]) if isinstance(run, dict) else None
+    inner = block.get(metric.path[1]) if isinstance(block, dict) and len(metric.path) > 2 else None
+    if isinstance(inner, dict) and inner.get("reason"):  # a nested block (fidelity) gives its own reason
+        return str(inner["reason"])
     if isinstance(block, dict) and block.get("reason"):
         return str(block["reason"])
     variant = run.get("variant") if isinstance(run, dict) else None

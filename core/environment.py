@@ -88,10 +88,58 @@ def collect_environment(sysfs_root: str = "/sys") -> dict[str, Any]:
         "tensorflow": None,
         "backend": None,
         "worker_python": None,
+        # What measuring cost (issue 9): filled by the session (sampler, pinning) and the dashboard (its mode).
+        "dashboard_mode": "none",
+        "sampler": None,
+        "pinning": None,
     }
+
+
+def sampler_cost(sampler: Any) -> dict[str, Any] | None:
+    """The sampler's CPU share and rates (core.telemetry.sampler.Sampler.cost) once it has stopped; None without one."""
+    if sampler is None:
+        return None
+    return sampler.cost()
 
 
 def _cpu_count() -> int | None:
     import os
 
     return os.cpu_count()
+
+
+def busy_warnings(result: dict[str, Any]) -> list[str]:
+    """One line per run timed while other processes kept the CPU busy (latency.cpu from core.measure.cpu_share)."""
+    lines = []
+    for run in result.get("runs") or []:
+        cpu = (run.get("latency") or {}).get("cpu") or {}
+        if cpu.get("busy"):
+            lines.append(
+                f"{run.get('variant')}: the machine was busy while it was timed: other processes used "
+                f"{cpu.get('other_pct_of_one_core', 0):.0f}% of a core (warning above "
+                f"{cpu.get('busy_threshold_pct_of_one_core', 0):.0f}%); its latency may be inflated, run again on a "
+                "quiet machine"
+            )
+    return lines
+
+
+def measurement_cost_line(result: dict[str, Any]) -> str | None:
+    """What measuring cost, in one line: the dashboard's mode, the sampler's CPU, the tool's CPU during timing, pinning."""
+    env = result.get("environment") or {}
+    parts = []
+    if env.get("dashboard_mode"):
+        parts.append(f"dashboard {env['dashboard_mode']}")
+    sampler = env.get("sampler") or {}
+    if sampler.get("cpu_pct_of_one_core") is not None:
+        parts.append(f"sampler {sampler['cpu_pct_of_one_core']:.1f}% of a core")
+    shares = [
+        ((run.get("latency") or {}).get("cpu") or {}).get("tool_pct_of_one_core")
+        for run in result.get("runs") or []
+    ]
+    tool = [float(t) for t in shares if t is not None]
+    if tool:
+        parts.append(f"tool {max(tool):.1f}% of a core while timing")
+    pinning = env.get("pinning") or {}
+    if pinning:
+        parts.append(f"pinning: {pinning.get('reason')}" if pinning.get("enabled") else "not pinned")
+    return "measured with " + "; ".join(parts) if parts else None

@@ -237,6 +237,7 @@ def _merge_latency(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
     ci = between if math.isfinite(between) else None
     k = len(usable)
     return {
+        **usable[0],  # how it ran (runtime, session options, threads, batch size): the same in every process
         "n": int(n.sum()),
         "mean_s": float(means.mean()),
         "median_s": _median_of(usable, "median_s"),

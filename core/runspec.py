@@ -29,6 +29,9 @@ class RunOptions:
     repeat: int = (
         1  # worker processes per variant; >1 measures the run-to-run noise a single process cannot see
     )
+    # CPU threads for inference (TFLite num_threads; TensorFlow intra-op pool N, inter-op 1); None: the runtime's
+    # own default. Recorded in the latency block either way, since latency depends on it.
+    threads: int | None = None
 
     def validate(self) -> None:
         """Raise SpecError with a fix for any option a user could set wrongly."""
@@ -54,6 +57,12 @@ class RunOptions:
             raise SpecError(f"repeat {self.repeat} must be at least 1 worker process per variant")
         if self.idle_seconds < 0:
             raise SpecError(f"idle seconds {self.idle_seconds} must be >= 0")
+        if self.threads is not None and not (
+            isinstance(self.threads, int) and not isinstance(self.threads, bool) and 1 <= self.threads <= 1024
+        ):
+            raise SpecError(
+                f"threads {self.threads!r} must be a whole number from 1 to 1024, or left out for the runtime's default"
+            )
 
 
 @dataclass
@@ -73,6 +82,9 @@ class RunSpec:
     stage: str | None = None
     artifact: str | None = None
     weights: str | None = None  # None: the model's own weights; "random": seeded random weights
+    # A model the user brings (core.models.user_model): {"path", "input_shape", "preprocess", "input_name",
+    # "output_name"}; `model` is then the file's name. None: a registry model.
+    model_args: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -85,7 +97,12 @@ class RunSpec:
         out.update(
             {
                 k: v
-                for k, v in (("stage", self.stage), ("artifact", self.artifact), ("weights", self.weights))
+                for k, v in (
+                    ("stage", self.stage),
+                    ("artifact", self.artifact),
+                    ("weights", self.weights),
+                    ("model_args", self.model_args),
+                )
                 if v
             }
         )
@@ -117,4 +134,5 @@ class RunSpec:
             stage=stage,
             artifact=data.get("artifact"),
             weights=weights,
+            model_args=data.get("model_args"),
         )

@@ -20,7 +20,8 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from core.environment import collect_environment
+from core.environment import collect_environment, sampler_cost
+from core.pinning import Placement
 from core.results import make_result_file
 from core.runrecord import RunRecord, merge_runs
 from core.runspec import RunOptions, RunSpec
@@ -50,6 +51,12 @@ class SessionConfig:
     probes: list[SourceStatus] | None = None  # probe results made already (the dashboard's); None: probe here
     compress_python: str | None = None  # compress stage (needs Keras 3); None: this interpreter
     rates_hz: dict[str, float] | None = None  # sampling rate per source name; None: each source's default
+    pin: bool | None = None  # worker and tool on separate cores; None: where there are 4 cores or more
+    read_rails: bool = True  # per-rail power (the dashboard shows it); False: board power only
+    weights: str | None = None  # "pretrained" or "random" (seeded); None: pretrained (core.models.registry)
+    model_args: dict[str, Any] | None = (
+        None  # a model the user brings (core.models.user_model); `model` its name
+    )
 
     def variants(self) -> list[CompressionSpec]:
         variants = [CompressionSpec()] if self.include_baseline else []
@@ -70,6 +77,7 @@ class Session:
         self._cancel = threading.Event()
         self._client: WorkerClient | None = None
         self._interrupted = False
+        self.placement = Placement(config.pin)
         opts = config.options
         # The buffers need to span the idle measurement or one timing loop (the blocks are fixed when timing
         # ends), plus a minute of history for the live plots; a 1 kHz all-rail source costs ~0.1 MiB a second.
@@ -80,6 +88,7 @@ class Session:
             record_path=config.record_path,
             capacity_s=max(opts.max_seconds, opts.idle_seconds) + 60.0,
             rates_hz=config.rates_hz,
+            read_rails=config.read_rails,
         )
 
     @property
@@ -130,6 +139,7 @@ class Session:
         errors: list[str] = []
         try:
             self._start_telemetry()
+            self.placement.pin_tool()  # after the sampler's threads exist: they are pinned with the tool
             self._measure_idle()
             # Variants alternate (baseline, q8, baseline, q8, ...) so slow drift of the machine hits both alike.
             for repeat, compression in product(range(cfg.options.repeat), cfg.variants()):
@@ -146,6 +156,9 @@ class Session:
             self.cancel()
         finally:
             rig.stop()
+            self.placement.restore()
+            environment["sampler"] = sampler_cost(rig.sampler)
+            environment["pinning"] = self.placement.to_json()
         if self._interrupted:
             errors.append("interrupted by Ctrl-C; results so far are kept")
         return per_variant, errors
@@ -182,6 +195,8 @@ class Session:
     ) -> RunRecord:
         cfg = self.config
         spec = RunSpec(cfg.model, compression, cfg.options, str(cfg.workdir), cfg.dataset)
+        spec.model_args = cfg.model_args
+        spec.weights = _weights_of(cfg)
         record = RunRecord(spec)
         cfg.workdir.mkdir(parents=True, exist_ok=True)
         suffix = f".{repeat + 1}" if cfg.options.repeat > 1 else ""
@@ -241,6 +256,8 @@ class Session:
             record.fail(str(exc))
             return None
         self._client = client
+        if stage == "run":
+            self.placement.pin_worker(client.pid)
         if self._cancel.is_set():  # cancelled while it was starting
             client.terminate()
         # Host memory follows the stage at work; the result's footprint is the run stage's (its timing windows).
@@ -288,3 +305,13 @@ class Session:
 
 
 __all__ = ["Session", "SessionConfig"]
+
+
+def _weights_of(cfg: SessionConfig) -> str | None:
+    """The run spec's weights: "random" where asked, or where a registry model has no pretrained file here; None
+    (the model's own) otherwise."""
+    if cfg.model_args is not None:
+        return None  # a model the user brings carries its own weights
+    from core.models.registry import get_model_info, resolve_weights
+
+    return "random" if resolve_weights(get_model_info(cfg.model), cfg.weights) == "random" else None

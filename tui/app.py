@@ -25,17 +25,16 @@ from tui.probes import ProbeHandoff, probe_sensors
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import HelpScreen
 from tui.screens.results import ResultsScreen
-from tui.screens.run import LiveRun, RunScreen
-from tui.screens.setup import ModelRow, SetupScreen
+from tui.screens.run import DASHBOARD_MODES, LiveRun, RunScreen
+from tui.screens.setup import SetupScreen
+from tui.setupform import ModelRow, catalog_rows
 
 ProbeFn = Callable[[str], list[Any]]
 
 
-def model_rows() -> list[ModelRow]:
-    """Every registered model with whether it can run here (no TensorFlow import)."""
-    from core.models.registry import availability, list_models
-
-    return [ModelRow(info, *availability(info)) for info in list_models()]
+def model_rows(model_args: dict[str, Any] | None = None) -> list[ModelRow]:
+    """Every registered model (and a user's file) with whether it can run here (no TensorFlow import)."""
+    return catalog_rows(model_args)
 
 
 class TocompressApp(App[None]):
@@ -66,10 +65,22 @@ class TocompressApp(App[None]):
         rows: list[ModelRow] | None = None,
         probe: ProbeFn = probe_sensors,
         replay_speed: float = 1.0,
+        sweep_file: str | Path | None = None,
+        sweep_plan: Any = None,
         dataset: str | None = None,
         worker_python: str | None = None,
+        compress_python: str | None = None,
+        quiet: bool = True,
+        pin: bool | None = None,
+        weights: str | None = None,
+        model_args: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
+        self.weights = (
+            weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
+        )
+        self.quiet = quiet  # quiet while timing (tui.screens.run): fewer redraws while the model is timed
+        self.pin = pin  # CPU placement (core.pinning); None: by core count
         self.model = model
         self.compression = compression
         self.autorun = autorun
@@ -80,11 +91,13 @@ class TocompressApp(App[None]):
         self.options = options or RunOptions()
         self.workdir = Path(workdir)
         self.results_dir = Path(results_dir)
-        self.rows = rows if rows is not None else model_rows()
+        self.rows = rows if rows is not None else model_rows(model_args)
         self.probe = probe
         self.replay_speed = replay_speed
+        self.sweep_file, self.sweep_plan = sweep_file, sweep_plan  # the sweep screen opens on them
         self.dataset = dataset
         self.worker_python = worker_python
+        self.compress_python = compress_python
         self.probe_handoff = ProbeHandoff()
         self._autorun_pending = autorun
         self.session: Any = None
@@ -96,8 +109,15 @@ class TocompressApp(App[None]):
     # --- start-up -----------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(SetupScreen(self.rows, self.model, self.compression, self.options, self.dataset))
+        pythons = {"--compress-python": self.compress_python, "--worker-python": self.worker_python}
+        self.push_screen(
+            SetupScreen(self.rows, self.model, self.compression, self.options, self.dataset, pythons=pythons)
+        )
         self._probe_sensors()
+        if self.sweep_file is not None:
+            from tui.screens.sweep import SweepScreen
+
+            self.push_screen(SweepScreen(self.sweep_file, self.sweep_plan))
         if self.replay is not None:
             self._autorun_pending = False
             self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
@@ -156,7 +176,11 @@ class TocompressApp(App[None]):
             sysfs_root=self.sysfs_root,
             sources=self.sources,
             worker_python=self.worker_python,
+            compress_python=self.compress_python,
             dataset=self.dataset,
+            weights=self.weights,
+            pin=self.pin,
+            model_args=next((r.model_args for r in self.rows if r.info.name == model and r.model_args), None),
         )
         if replay is not None:
             try:
@@ -171,7 +195,7 @@ class TocompressApp(App[None]):
             self.session = _new_session(config, self._forward)
             variants = [str(v) for v in config.variants()]
         self.live = LiveRun(model, variants)
-        self.push_screen(RunScreen(self.live, self.session, statuses))
+        self.push_screen(RunScreen(self.live, self.session, statuses, quiet=self.quiet))
         self._run_session(self.session)
 
     def _forward(self, event: dict[str, Any]) -> None:
@@ -204,6 +228,7 @@ class TocompressApp(App[None]):
             live.result = {}
             return
         live.result = message.result
+        self._record_dashboard_mode(message.result)
         note = self._what_happened(live, message.result)
         screen = ResultsScreen(message.result, note, self.save_path, live.variant_names[-1])
         if isinstance(self.screen, RunScreen):
@@ -212,6 +237,14 @@ class TocompressApp(App[None]):
             self.push_screen(screen)
         if self.save_path is not None:
             self.call_after_refresh(screen.action_save)
+
+    def _record_dashboard_mode(self, result: dict[str, Any]) -> None:
+        """The result says how the dashboard drew while it measured (its redraws share the CPU with the model)."""
+        screen = next((s for s in self.screen_stack if isinstance(s, RunScreen)), None)
+        quiet = screen.quiet if screen is not None else self.quiet
+        self.quiet = quiet  # a toggle on the run screen carries over to the next run
+        environment = result.setdefault("environment", {})
+        environment["dashboard_mode"] = DASHBOARD_MODES[quiet]
 
     @on(RunCrashed)
     def _crashed(self, message: RunCrashed) -> None:

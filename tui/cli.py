@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
+from core.models.registry import WEIGHT_KINDS
+from core.pinning import pin_setting
 from core.runspec import RunOptions
 from core.spec import CompressionSpec
+from tui.fetchcmd import add_fetch_parser
+from tui.modelargs import add_model_file_options, user_model_args
 from tui.preflight import (
     check_dataset,
     check_model,
@@ -29,7 +33,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--model",
         "-m",
         default=DEFAULT_MODEL,
-        help=f"model name (default {DEFAULT_MODEL}); see `tocompress models`",
+        help=f"model name (default {DEFAULT_MODEL}; see `tocompress models`), or a .keras/.h5/.pb/.tflite file "
+        "or SavedModel folder",
     )
     p.add_argument(
         "--compress",
@@ -37,7 +42,19 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_COMPRESSION,
         help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)",
     )
-    p.add_argument("--dataset", default=None, help="evaluation set (default: the model's own)")
+    p.add_argument(
+        "--dataset",
+        default=None,
+        help="evaluation set, or an ImageNet validation folder (default: the model's own)",
+    )
+    add_model_file_options(p)
+    p.add_argument(
+        "--weights",
+        choices=WEIGHT_KINDS,
+        default=None,
+        help="pretrained (default where its file is here) or random: seeded random weights (seed 0), "
+        "everything measured but accuracy",
+    )
     p.add_argument(
         "--ci-target", type=float, default=d.ci_target_pct, help="95%% CI half-width target, %% of mean"
     )
@@ -59,6 +76,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="worker processes per variant, alternating; >1 puts the run-to-run noise into the CI",
     )
     p.add_argument(
+        "--threads",
+        type=int,
+        default=d.threads,
+        help="CPU threads for inference (TFLite num_threads; TensorFlow intra-op N, inter-op 1); "
+        "default: the runtime's own",
+    )
+    p.add_argument(
         "--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)"
     )
     p.add_argument(
@@ -69,7 +93,18 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="interpreter for the TensorFlow worker (e.g. JetPack's /usr/bin/python3)",
     )
+    p.add_argument(
+        "--compress-python",
+        default=None,
+        help="interpreter for the compress stage (needs Keras 3; default: this one)",
+    )
     p.add_argument("--workdir", default="runs", help="where artifacts and worker logs go (default runs/)")
+    p.add_argument(
+        "--pin",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="worker and tool on separate CPU cores (auto: on boards with 4 cores or more)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,8 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
     parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
     parser.add_argument(
+        "--no-quiet",
+        action="store_true",
+        help="redraw plots live while timing (default: quiet while timing, panels at 1 Hz; costs the model CPU)",
+    )
+    parser.add_argument(
         "--replay", default=None, help="drive the live panels from a recorded run (JSON lines)"
     )
+    parser.add_argument("--sweep", default=None, help="watch or replay a sweep file (JSON lines)")
     parser.add_argument(
         "--speed",
         type=_replay_speed,
@@ -98,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-baseline", action="store_true", help="measure only the compressed setting")
 
     sub.add_parser("models", help="list the models and where their weights come from")
+    add_fetch_parser(sub)
 
     sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
     sensors.add_argument("--sysfs-root", default="/sys")
@@ -106,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare = sub.add_parser("compare", help="compare two saved result files")
     compare.add_argument("a")
     compare.add_argument("b")
+
+    from tui.sweepcmd import add_parsers
+
+    add_parsers(sub, _add_run_options)
     return parser
 
 
@@ -117,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             from tui.runcmd import run_command
 
             return run_command(args)
+        if args.command == "fetch":
+            from tui.fetchcmd import fetch_command
+
+            return fetch_command(args)
         if args.command == "models":
             from tui.listing import print_models
 
@@ -129,6 +179,12 @@ def main(argv: list[str] | None = None) -> int:
             from tui.listing import print_compare
 
             return print_compare(args.a, args.b)
+        if args.command in ("sweep", "recommend"):
+            from tui import sweepcmd
+
+            return (
+                sweepcmd.sweep_command(args) if args.command == "sweep" else sweepcmd.recommend_command(args)
+            )
         return run_dashboard(args)
     except (UserError, FileNotFoundError) as exc:  # core.errors.UserError: every error the user can fix
         _error(str(exc))
@@ -156,33 +212,48 @@ def _replay_speed(text: str) -> float:
 def run_dashboard(args: argparse.Namespace) -> int:
     from core.models.registry import get_model_info
 
-    CompressionSpec.parse(args.compress)
+    compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
-    get_model_info(
-        args.model
-    )  # an unknown name is refused; a known but unavailable one opens with its reason
-    if args.autorun:
-        check_model(args.model)
-        check_dataset(args.model, args.dataset)
+    model_args = user_model_args(
+        args, compression
+    )  # --model FILE: checked here, listed last on the setup screen
+    if model_args is None:
+        get_model_info(
+            args.model
+        )  # an unknown name is refused; a known but unavailable one opens with its reason
+    if args.autorun and model_args is None:
+        check_model(args.model, args.weights)
+        check_dataset(args.model, args.dataset, args.weights)
     check_worker_python(args.worker_python)
+    check_worker_python(args.compress_python, "--compress-python")
     if args.replay:
         check_replay(args.replay)
+    if args.sweep:
+        from core.sweep.store import read_sweep
+
+        read_sweep(args.sweep)  # a missing or unreadable file is one line here
     check_writable(args.save)
     from tui.app import make_app
 
     app: Any = make_app(
+        model_args=model_args,
         workdir=Path(args.workdir),
         dataset=args.dataset,
         worker_python=args.worker_python,
-        model=args.model,
+        compress_python=args.compress_python,
+        model=Path(model_args["path"]).name if model_args else args.model,
         compression=args.compress,
         autorun=args.autorun,
         save_path=args.save,
         replay=args.replay,
         replay_speed=args.speed,
+        sweep_file=args.sweep,
         sysfs_root=args.sysfs_root,
         sources=args.sources.split(",") if args.sources else None,
         options=options,
+        quiet=not args.no_quiet,
+        pin=pin_setting(args.pin),
+        weights=args.weights,
     )
     app.run()
     return int(getattr(app, "return_code", 0) or 0)

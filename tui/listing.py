@@ -12,20 +12,24 @@ from tui.tables import comparison_view
 
 
 def print_models() -> int:
-    from core.models.registry import availability, list_models
+    from tui.setupform import catalog_rows
 
     table = Table(title="models")
-    for col in ("name", "family", "params", "input", "available", "weights"):
+    for col in ("name", "family", "params", "input", "runs here", "weights", "for pretrained weights"):
         table.add_column(col)
-    for info in list_models():
-        ok, reason = availability(info)
+    for row in catalog_rows():
+        info = row.info
+        missing = row.missing
+        if missing.startswith("fetch: "):
+            missing = f"`tocompress fetch {info.name}` ({missing.removeprefix('fetch: ')})"
         table.add_row(
             info.name,
             info.family,
             fmt_params(info.params),
             fmt_shape(info.input_shape),
-            "[green]yes[/]" if ok else f"[red]no[/]: {reason}",
-            info.weights_source,
+            "[green]yes[/]" if row.available else f"[red]no[/]: {row.reason}",
+            row.weights,
+            missing,
         )
     Console().print(table)
     return 0

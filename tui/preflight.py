@@ -33,36 +33,40 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         eval_limit=args.eval_limit,
         idle_seconds=args.idle_seconds,
         repeat=args.repeat,
+        threads=getattr(args, "threads", None),
     )
     opts.validate()
     return opts
 
 
-def check_model(name: str) -> None:
-    """Fail before any process starts when the model is unknown or its weights are not on this machine."""
-    from core.models.registry import availability, get_model_info
+def check_model(name: str, weights: str | None = None) -> None:
+    """Fail before any process starts when the model is unknown or cannot run here with these weights (None:
+    pretrained where its file is here, else seeded random)."""
+    from core.models.registry import availability, get_model_info, resolve_weights
 
     info = get_model_info(name)
-    ok, reason = availability(info)
+    ok, reason = availability(info, resolve_weights(info, weights))
     if not ok:
         raise UsageError(f"model {info.name} is not available here: {reason}")
 
 
-def check_dataset(model: str, dataset: str | None) -> None:
-    """Fail before any process starts when the evaluation set is unknown or does not fit the model."""
+def check_dataset(model: str, dataset: str | None, weights: str | None = None) -> None:
+    """Fail before any process starts when the evaluation set is unknown or does not fit the model (random
+    weights need none: seeded random inputs stand in)."""
     from core.data import load_eval_set
+    from core.models.registry import get_model_info, resolve_weights
 
+    if dataset is None and resolve_weights(get_model_info(model), weights) == "random":
+        return
     load_eval_set(model, dataset, limit=1)
 
 
-def check_worker_python(python: str | None) -> None:
-    """Fail before measuring when the worker interpreter given by the user cannot be run."""
+def check_worker_python(python: str | None, flag: str = "--worker-python") -> None:
+    """Fail before measuring when a worker interpreter given by the user (`flag`) cannot be run."""
     if python is None:
         return
     if shutil.which(python) is None:
-        raise UsageError(
-            f"--worker-python {python}: not an executable; give the path of a Python with TensorFlow"
-        )
+        raise UsageError(f"{flag} {python}: not an executable; give the path of a Python with TensorFlow")
 
 
 def check_writable(path: str | None) -> None:

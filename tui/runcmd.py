@@ -9,11 +9,15 @@ from typing import Any
 from rich.console import Console
 
 from core.comparison import comparisons_of, headline_run
+from core.environment import busy_warnings
+from core.models.registry import weights_of_result
+from core.pinning import pin_setting
 from core.results import ResultFileError, default_result_path, save_result
 from core.spec import CompressionSpec
 from tui.format import fmt_seconds, fmt_value
+from tui.modelargs import user_model_args
 from tui.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
-from tui.tables import comparison_view, run_view
+from tui.tables import comparison_view, done_text, run_view
 
 console = Console(stderr=True)
 
@@ -23,33 +27,57 @@ def run_command(args: argparse.Namespace) -> int:
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
-    check_model(args.model)
-    check_dataset(args.model, args.dataset)
+    model_args = user_model_args(args, compression)  # None: a registry model
+    if model_args is None:
+        check_model(args.model, args.weights)
+        check_dataset(args.model, args.dataset, args.weights)
+        _say_weights(args.model, args.weights)
     check_worker_python(args.worker_python)
+    check_worker_python(getattr(args, "compress_python", None), "--compress-python")
     check_writable(args.json_path)
     config = SessionConfig(
-        model=args.model,
+        model=Path(model_args["path"]).name if model_args else args.model,
         compression=compression,
         options=options,
         workdir=Path(args.workdir),
         sysfs_root=args.sysfs_root,
         sources=args.sources.split(",") if args.sources else None,
         worker_python=args.worker_python,
+        compress_python=getattr(args, "compress_python", None),
         record_path=Path(args.record) if args.record else None,
         include_baseline=not args.no_baseline,
         dataset=args.dataset,
+        model_args=model_args,
+        weights=args.weights,
+        read_rails=False,
+        pin=pin_setting(
+            args.pin
+        ),  # the summary shows board power only: one sensor read per sample, not one per rail
     )
     progress = _Progress([str(v) for v in config.variants()])
     with console.status("starting", spinner="dots") as status:
         progress.status = status
         result = Session(config, on_event=progress).run()
     print_summary(result, shown=progress.shown)
+    for line in busy_warnings(result):  # issue 9: timings taken on a busy machine are inflated
+        console.print(line, style="yellow", markup=False)
     code = 0 if result["status"] == "complete" else 1
     if result["status"] == "cancelled":
         code = 130
     if _measured_anything(result):
         code = _save(result, args.json_path, args.model, str(compression)) or code
     return code
+
+
+def _say_weights(model: str, requested: str | None) -> None:
+    """Say up front when a model without its pretrained file runs with seeded random weights."""
+    from core.models.registry import RANDOM_SEED, availability, get_model_info, resolve_weights
+
+    info = get_model_info(model)
+    if requested is None and resolve_weights(info, None) == "random":
+        why = availability(info, "pretrained")[1]
+        line = f"{info.name}: seeded random weights (seed {RANDOM_SEED}), accuracy not measured; {why}"
+        console.print(line, style="yellow", markup=False)
 
 
 def _measured_anything(result: dict[str, Any]) -> bool:
@@ -106,6 +134,8 @@ class _Progress:
                 f"{v.name}: timing {v.iteration} it, mean {fmt_seconds(v.mean_s)}, CI ±{ci_text}"
                 + (f" (target {target:g}%)" if target is not None else "")
             )
+        elif kind == "decode":  # the compress stage decoding evaluation images (core.data.imagenet)
+            self._set(f"{v.name}: decoding images {event.get('done')}/{event.get('total')}")
         elif kind == "model" and v.model is not None:
             params = v.model.get("params")
             count = f", {params:,} params" if isinstance(params, int) else ""
@@ -138,6 +168,11 @@ def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None
         out.print(comparison_view(comparison, title=title, boxed=True))
     if not comparisons and lone is not None and _measured_anything(result):
         out.print(run_view(lone, f"{result['model']}: {lone['variant']}", boxed=True))
+    if _measured_anything(result):
+        out.print(done_text(result.get("runs") or []))
+        weights = weights_of_result(result)
+        if weights:
+            out.print(weights, style="yellow" if weights.startswith("random") else None)
     for run in result.get("runs") or []:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):

@@ -14,7 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from core.comparison import Comparison
-from core.comparison_rows import METRICS, metric_value, missing_reason
+from core.comparison_rows import METRICS, metric_value, missing_reason, shown
+from core.variant_summary import what_was_done
 from tui.format import NEUTRAL_STYLE, change_style, change_text, fmt_value
 
 
@@ -90,7 +91,7 @@ def run_view(run: dict[str, Any], title: str | None = None, boxed: bool = False)
     table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column(str(run.get("variant")), ratio=2, justify="right", no_wrap=True)
     missing = []
-    for metric in METRICS:
+    for metric in (m for m in METRICS if shown(m, run)):
         value = metric_value(run, metric.path)
         if value is None:
             missing.append((metric.label, missing_reason(run, metric)))
@@ -98,3 +99,11 @@ def run_view(run: dict[str, Any], title: str | None = None, boxed: bool = False)
             table.add_row(metric.label, fmt_value(value, metric.unit))
     line = unmeasured_line(missing)
     return table if line is None else Group(table, line)
+
+
+def done_text(runs: list[dict[str, Any]]) -> Text:
+    """`What was done`: one line per variant (core.variant_summary) under the table, so numbers meet their cause."""
+    text = Text("\nWhat was done", style="bold")
+    for run in runs:
+        text.append("\n" + what_was_done(run), style=NEUTRAL_STYLE)
+    return text

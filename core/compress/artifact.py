@@ -9,20 +9,21 @@ header, payloads) is core.compress.container, which the run stage reads on Pytho
 
 from __future__ import annotations
 
+import itertools
 import os
+import tempfile
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.compress.container import (
-    FORMAT_VERSION,
-    ArtifactError,
-    read_container,
-    write_container,
-)
+from core.atomic import write_atomic
+from core.compress.container import FORMAT_VERSION, ArtifactError, container_head, read_container
 from core.compress.graph_build import dequant_form
-from core.compress.tensorcodec import decode_tensor, encode_tensor, is_compressible, tensor_steps
+from core.compress.streamcodec import encode_pieces
+from core.compress.tensorcodec import is_compressible, tensor_steps
 from core.spec import CompressionSpec
 
 __all__ = ["FORMAT_VERSION", "ArtifactError", "ArtifactInfo", "read_artifact_header", "save_artifact"]
@@ -31,6 +32,7 @@ _FLOAT_TYPES = ("DT_FLOAT", "DT_HALF", "DT_DOUBLE", "DT_BFLOAT16")
 # Weight inputs of these ops hold one output channel per (input channel x multiplier): their last two axes.
 _DEPTHWISE_OPS = ("DepthwiseConv2dNative",)
 _PASS_THROUGH_OPS = ("Identity", "IdentityN")
+_COPY_BYTES = 1 << 24  # spool to artifact, 16 MiB at a time
 
 
 @dataclass(frozen=True)
@@ -54,53 +56,74 @@ def save_artifact(
     *,
     source: dict[str, Any] | None = None,
     blocks: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
 ) -> ArtifactInfo:
     """Encode every float weight constant of the frozen `graph_def` under `spec` and write the artifact to `path`.
 
-    `graph_def` is changed in place (its weights are stripped). `source` says what the model was made from (for
-    reuse of a cached artifact) and `blocks` holds the pipeline's records (pruning, fine-tuning) to report again.
+    `graph_def` is changed in place (its weights are stripped). `values` gives the weights of constants left empty
+    by freeze_model_lean (variables by node name, read one at a time). `source` says what the model was made from
+    (for reuse of a cached artifact) and `blocks` holds the pipeline's records (pruning, fine-tuning) to report
+    again. Encoded tensors are spooled to a temporary file beside `path`, so only one tensor is in memory at once.
     """
     import tensorflow as tf
 
     spec = spec if isinstance(spec, CompressionSpec) else CompressionSpec.parse(spec)
+    values = values or {}
     channel_dims = _channel_dims(graph_def)
     table: list[dict[str, Any]] = []
-    payloads: list[bytes] = []
-    offset = params = nonzero = compressed = 0
-    for node in graph_def.node:
-        if not _is_weight(node):
-            continue
-        value = tf.make_ndarray(node.attr["value"].tensor)
-        meta, payload = encode_tensor(value, spec, channel_dims.get(node.name, 1))
-        table.append({"name": node.name, **meta.to_json(), "offset": offset, "nbytes": len(payload)})
-        payloads.append(payload)
-        offset += len(payload)
-        params += int(value.size)
-        nonzero += int(np.count_nonzero(decode_tensor(meta, payload)))
-        compressed += int(is_compressible(value) and bool(tensor_steps(spec)))
-        _strip(node, tf)
-    graph_bytes = graph_def.SerializeToString()
-    header = {
-        "format": FORMAT_VERSION,
-        "spec": str(spec),
-        "runtime": "tf-graph",
-        "tensorflow": tf.__version__,
-        "source": source or {},
-        "graph": {
-            "inputs": list(inputs),
-            "outputs": list(outputs),
-            "offset": offset,
-            "nbytes": len(graph_bytes),
-        },
-        "tensors": table,
-        "params": params,
-        "nonzero_params": nonzero,
-        "compressed_tensors": compressed,
-        "quantization": quantization_block(spec, compressed),
-        "blocks": blocks or {},
-    }
-    size = write_container(str(path), header, [*payloads, graph_bytes])
-    return ArtifactInfo(str(path), size, params, nonzero, compressed, header["quantization"])
+    params = nonzero = compressed = 0
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=str(target.parent), prefix="." + target.name + ".") as spool:
+        offset = crc = 0
+        for node in graph_def.node:
+            if not _is_weight(node):
+                continue
+            held = values.get(node.name)
+            value = (
+                np.asarray(held.numpy()) if held is not None else tf.make_ndarray(node.attr["value"].tensor)
+            )
+            meta, pieces, nonzero_here = encode_pieces(value, spec, channel_dims.get(node.name, 1))
+            nbytes = 0
+            for piece in pieces:
+                spool.write(piece)
+                crc = zlib.crc32(piece, crc)
+                nbytes += len(piece)
+            del pieces
+            table.append({"name": node.name, **meta.to_json(), "offset": offset, "nbytes": nbytes})
+            offset += nbytes
+            params += int(value.size)
+            nonzero += nonzero_here
+            compressed += int(is_compressible(value) and bool(tensor_steps(spec)))
+            del value
+            _strip(node, tf)
+        graph_bytes = graph_def.SerializeToString()
+        crc = zlib.crc32(graph_bytes, crc)
+        header = {
+            "format": FORMAT_VERSION,
+            "spec": str(spec),
+            "runtime": "tf-graph",
+            "tensorflow": tf.__version__,
+            "source": source or {},
+            "graph": {
+                "inputs": list(inputs),
+                "outputs": list(outputs),
+                "offset": offset,
+                "nbytes": len(graph_bytes),
+            },
+            "tensors": table,
+            "params": params,
+            "nonzero_params": nonzero,
+            "compressed_tensors": compressed,
+            "quantization": quantization_block(spec, compressed),
+            "blocks": blocks or {},
+        }
+        spool.seek(0)
+        head = container_head(header, offset + len(graph_bytes), crc)
+        write_atomic(
+            target, itertools.chain([head], iter(lambda: spool.read(_COPY_BYTES), b""), [graph_bytes])
+        )
+    return ArtifactInfo(str(path), target.stat().st_size, params, nonzero, compressed, header["quantization"])
 
 
 def quantization_block(spec: CompressionSpec, tensors: int) -> dict[str, Any] | None:

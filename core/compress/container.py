@@ -29,13 +29,20 @@ def write_container(path, header, payloads):
     # type: (Union[str, Path], Dict[str, Any], Iterable[bytes]) -> int
     """Write the header and payloads atomically to `path`; returns the file's size in bytes."""
     chunks = list(payloads)
-    header_bytes = zlib.compress(json.dumps(header, separators=(",", ":")).encode("utf-8"), 9)
     crc = 0
     for chunk in chunks:
         crc = zlib.crc32(chunk, crc)
-    prefix = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes), sum(len(c) for c in chunks), crc)
-    target = write_atomic(path, [prefix, header_bytes] + chunks)
+    head = container_head(header, sum(len(c) for c in chunks), crc)
+    target = write_atomic(path, [head] + chunks)
     return target.stat().st_size
+
+
+def container_head(header, payload_size, crc):
+    # type: (Dict[str, Any], int, int) -> bytes
+    """The prefix and compressed header that go before `payload_size` payload bytes whose CRC-32 is `crc` (for
+    writers that stream their payloads from elsewhere)."""
+    header_bytes = zlib.compress(json.dumps(header, separators=(",", ":")).encode("utf-8"), 9)
+    return _PREFIX.pack(MAGIC, FORMAT_VERSION, len(header_bytes), payload_size, crc) + header_bytes
 
 
 def read_container(path):

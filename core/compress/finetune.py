@@ -33,6 +33,7 @@ def apply_finetune(
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Train a freshly seeded copy of `model` for `epochs` on `model_name`'s training split; it and a record."""
     train = load_train_set(model_name)  # DatasetError (one line) for a model without a training split
+    assert train.y is not None  # training splits are labelled
     keras.utils.set_random_seed(seed)
     model = _reseeded_copy(model)
     from_logits = _outputs_logits(model)

@@ -48,9 +48,20 @@ def dequant_form(bits, per_channel, dequant):
     return f"Dequantize({codes}, MIN_FIRST), every inference"
 
 
-def session_config(tf):
-    # type: (Any) -> Any
-    """The ConfigProto of SESSION_OPTIONS (the same for every variant, baseline included)."""
+def session_options(threads=None):
+    # type: (Optional[int]) -> Dict[str, Any]
+    """SESSION_OPTIONS with the thread pools of the `threads` run option (0: TensorFlow sizes the pool itself)."""
+    return dict(
+        SESSION_OPTIONS,
+        intra_op_parallelism_threads=threads or 0,
+        inter_op_parallelism_threads=1 if threads else 0,
+    )
+
+
+def session_config(tf, threads=None):
+    # type: (Any, Optional[int]) -> Any
+    """The ConfigProto of SESSION_OPTIONS (the same for every variant, baseline included); `threads` N: an
+    intra-op pool of N and one inter-op thread, as close as TensorFlow gets to TFLite's num_threads."""
     from tensorflow.core.protobuf import rewriter_config_pb2
 
     config = tf.compat.v1.ConfigProto()
@@ -60,6 +71,9 @@ def session_config(tf):
     optimizer.do_constant_folding = False
     optimizer.do_function_inlining = True
     config.graph_options.rewrite_options.constant_folding = rewriter_config_pb2.RewriterConfig.OFF
+    if threads:
+        config.intra_op_parallelism_threads = threads
+        config.inter_op_parallelism_threads = 1
     return config
 
 

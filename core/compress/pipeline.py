@@ -79,9 +79,12 @@ def compress_model(
     model_name: str,
     path: Path,
     source: dict[str, Any],
+    extra_blocks: dict[str, Any] | None = None,
 ) -> tuple[ArtifactInfo, dict[str, Any]]:
-    """Every step of `spec` on `model`, the artifact written to `path`; its info and the blocks to report."""
-    model, blocks = apply_model_steps(model, spec, model_name)
+    """Every step of `spec` on `model`, the artifact written to `path`; its info and the blocks to report
+    (`extra_blocks`, such as the weights block, first)."""
+    model, step_blocks = apply_model_steps(model, spec, model_name)
+    blocks = {**(extra_blocks or {}), **step_blocks}
     tflite = spec.tflite_step
     if tflite is not None:
         prune = spec.prune_step
@@ -100,9 +103,12 @@ def compress_model(
             int(sum(np.count_nonzero(w) for w in weights)),
             0,
         )
-        return info, blocks
-    from core.compress.freeze import freeze_model
+        from core.compress.tflite_cache import write_tflite_record
 
-    graph_def, inputs, outputs = freeze_model(model)
-    info = save_artifact(graph_def, inputs, outputs, spec, path, source=source, blocks=blocks)
+        write_tflite_record(path, str(spec), source, info.params, info.nonzero_params, blocks)
+        return info, blocks
+    from core.compress.freeze import freeze_model_lean
+
+    graph_def, inputs, outputs, values = freeze_model_lean(model)
+    info = save_artifact(graph_def, inputs, outputs, spec, path, source=source, blocks=blocks, values=values)
     return info, blocks

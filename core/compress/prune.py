@@ -70,7 +70,7 @@ def unstructured_report(
     model: Any, fraction: float, masks: dict[str, np.ndarray] | None = None
 ) -> dict[str, Any]:
     """The `pruning` block for magnitude pruning: zeros only, so parameters and FLOPs of the dense model stay."""
-    from core.compress.structured import count_flops  # deferred: reads the Keras layer graph
+    from core.compress.structured_count import count_flops  # deferred: reads the Keras layer graph
 
     masks = unstructured_masks(model, fraction) if masks is None else masks
     params = nonzero = 0

@@ -2,112 +2,61 @@
 dense units with the smallest L1 norm and rebuild smaller layers, so the pruned model does less work, not just
 holds zeros.
 
-The model's layer graph is read from its Keras config. Each conv/dense output opens a channel space; layers that
-act channel by channel (activations, pooling, dropout, padding, BatchNormalization, depthwise convs) pass their
-input's space through; Add-like merges tie their inputs' spaces into one group that shares a single mask (a
-residual stage is pruned together or not at all); Flatten keeps the space but repeats it once per spatial position.
-A space is left whole when it reaches the model's output, starts at the model's input, or meets a layer this module
-cannot see through (Reshape, Lambda, shared layers, nested models...), and the report says which and why.
 The fraction is the share of parameters removed (the paper's "percentage of model size"): one ratio of channels is
 cut from every prunable group, found by bisection so the parameters removed come closest to the target.
+
+Jobs, one module each: structured_plan (read the layer graph into channel groups), structured_count (parameters
+and FLOPs at a given cut), structured_rebuild (the smaller model with sliced weights, and the report); this module
+ranks channels by L1 norm and searches the ratio.
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.errors import UserError
+from core.compress.structured_count import count_flops, count_kept
+from core.compress.structured_plan import Plan, StructuredPruneError, analyse, prunable_groups
+from core.compress.structured_rebuild import METHOD, rebuild
 
 if TYPE_CHECKING:
     import keras
 
-METHOD = "L1-norm filters and units (Li et al. 2017)"
-_PRODUCERS = {"Conv1D", "Conv2D", "Conv3D", "Dense"}
-_DEPTHWISE = {"DepthwiseConv1D", "DepthwiseConv2D"}
-_UNIFY = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
-_TRANSPARENT = {
-    "Activation", "ReLU", "LeakyReLU", "ELU", "Identity", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
-    "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-    "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
-}  # fmt: skip
-# Normalize over channels, so removing one channel moves the others: not channel-transparent.
-_CROSS_CHANNEL_ACTIVATIONS = {"softmax", "log_softmax"}
+__all__ = [
+    "METHOD",
+    "StructuredPruneError",
+    "apply_structured",
+    "count_flops",
+    "remove_channels",
+    "structured_prune",
+]
+
 _SEARCH_STEPS = 60
-
-
-class StructuredPruneError(UserError, ValueError):
-    """A model or request structured pruning cannot handle; the message says what to do instead."""
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Which channel spaces a tensor's last axis is made of, in order, and how often the run repeats (Flatten)."""
-
-    spaces: tuple[int, ...]
-    repeat: int = 1
-
-
-@dataclass
-class _Space:
-    width: int
-    producer: str | None  # the conv/dense layer whose filters or units these channels are
-    frozen: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Plan:
-    """What the analysis found: spaces, their groups, and how each weight's axes map onto spaces."""
-
-    spaces: list[_Space]
-    parent: list[int]
-    weight_axes: dict[str, list[dict[int, Layout]]]  # layer name -> per weight, axis -> layout of that axis
-    flop_layers: dict[str, int]  # layer name -> output positions; MACs = positions * kernel size
-    kernels: dict[str, np.ndarray]  # producer name -> kernel, for the L1 ranking
-    shapes: dict[str, list[tuple[int, ...]]]  # layer name -> its weights' shapes (layers in weight_axes)
-    fixed_params: int = 0  # parameters of layers whose weights no pruning touches
-
-    def root(self, space: int) -> int:
-        while self.parent[space] != space:
-            self.parent[space] = self.parent[self.parent[space]]
-            space = self.parent[space]
-        return space
-
-    def groups(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for i in range(len(self.spaces)):
-            out.setdefault(self.root(i), []).append(i)
-        return out
 
 
 def structured_prune(model: keras.Model, fraction: float) -> tuple[keras.Model, dict[str, Any]]:
     """Remove about `fraction` of the parameters as whole low-L1 filters/units; the rebuilt model and a report."""
     if not 0.0 <= fraction < 1.0:
         raise StructuredPruneError(f"structured prune fraction {fraction!r} must lie in [0, 1)")
-    plan = _analyse(model)
-    prunable = _prunable_groups(plan)
+    plan = analyse(model)
+    prunable = prunable_groups(plan)
     scores = {root: _group_scores(plan, members) for root, members in prunable.items()}
-    params_before = _count(plan, {}, flops=False)
+    params_before = count_kept(plan, {}, flops=False)
 
     def kept_at(ratio: float) -> dict[int, np.ndarray]:
         return {root: _keep_highest(s, ratio) for root, s in scores.items()}
 
     def removed_at(ratio: float) -> float:
-        return 1.0 - _count(plan, kept_at(ratio), flops=False) / params_before
+        return 1.0 - count_kept(plan, kept_at(ratio), flops=False) / params_before
 
     lo, hi = 0.0, 1.0  # removed_at is a non-decreasing step function of the ratio
     for _ in range(_SEARCH_STEPS):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if removed_at(mid) < fraction else (lo, mid)
     ratio = min((lo, hi), key=lambda r: (abs(removed_at(r) - fraction), r))
-    pruned, report = _rebuild(model, plan, kept_at(ratio))
+    pruned, report = rebuild(model, plan, kept_at(ratio))
     report.update(fraction_requested=fraction, channel_ratio=round(ratio, 6))
     most = removed_at(1.0)
     if most < fraction:
@@ -121,8 +70,8 @@ def remove_channels(
     model: keras.Model, removed: Mapping[str, Sequence[int]]
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Remove the named filters/units of the named conv/dense layers (their whole group goes with them)."""
-    plan = _analyse(model)
-    prunable = _prunable_groups(plan)
+    plan = analyse(model)
+    prunable = prunable_groups(plan)
     by_producer = {plan.spaces[s].producer: root for root, members in prunable.items() for s in members}
     kept: dict[int, np.ndarray] = {}
     for name, indices in removed.items():
@@ -134,7 +83,7 @@ def remove_channels(
         if keep.size == 0:
             raise StructuredPruneError(f"removing every channel of {name!r} would disconnect the model")
         kept[root] = keep
-    pruned, report = _rebuild(model, plan, kept)
+    pruned, report = rebuild(model, plan, kept)
     report["fraction_requested"] = None
     return pruned, report
 
@@ -144,196 +93,7 @@ def apply_structured(model: keras.Model, step: Any) -> tuple[keras.Model, dict[s
     return structured_prune(model, float(step.fraction))
 
 
-def count_flops(model: keras.Model) -> int:
-    """Floating-point operations of one inference (2 per multiply-add) in the conv, depthwise and dense layers."""
-    plan = _analyse(model)
-    return _count(plan, {}, flops=True)
-
-
-# ---- analysis ------------------------------------------------------------------------------------------------
-
-
-def _entries(model: keras.Model) -> Iterator[tuple[dict[str, Any], list[tuple[str, int]], int]]:
-    """Each layer's config entry, the (layer, tensor index) it reads, and how many times it is called."""
-    config = model.get_config()
-    layers = config.get("layers")
-    if not isinstance(layers, list) or not layers:
-        raise StructuredPruneError(
-            f"model {model.name!r} has no layer graph in its config; structured pruning needs a Sequential or "
-            "functional Keras model"
-        )
-    if "input_layers" not in config:  # Sequential: a chain
-        if layers[0]["class_name"] != "InputLayer":
-            raise StructuredPruneError(
-                f"Sequential model {model.name!r} has no Input; build it with keras.Input"
-            )
-        previous: list[tuple[str, int]] = []
-        for entry in layers:
-            yield entry, previous, 1
-            previous = [(entry["config"]["name"], 0)]
-        return
-    for entry in layers:
-        nodes = entry.get("inbound_nodes") or []
-        inbound = [h for h in _histories(nodes[0])] if nodes else []
-        yield entry, inbound, len(nodes)
-
-
-def _histories(obj: Any) -> Iterator[tuple[str, int]]:
-    if isinstance(obj, dict):
-        if obj.get("class_name") == "__keras_tensor__":
-            name, _, tensor_index = obj["config"]["keras_history"]
-            yield name, int(tensor_index)
-            return
-        for value in obj.values():
-            yield from _histories(value)
-    elif isinstance(obj, (list, tuple)):
-        for value in obj:
-            yield from _histories(value)
-
-
-def _output_names(model: keras.Model) -> list[tuple[str, int]]:
-    config = model.get_config()
-    if "output_layers" in config:
-        outs = config["output_layers"]
-        outs = [outs] if outs and isinstance(outs[0], str) else outs
-        return [(name, int(tensor_index)) for name, _, tensor_index in outs]
-    return [(config["layers"][-1]["config"]["name"], 0)]
-
-
-def _analyse(model: keras.Model) -> _Plan:
-    plan = _Plan(spaces=[], parent=[], weight_axes={}, flop_layers={}, kernels={}, shapes={})
-    layouts: dict[tuple[str, int], Layout] = {}
-
-    def new_space(width: int, producer: str | None, frozen: str | None = None) -> Layout:
-        plan.spaces.append(_Space(int(width), producer, [frozen] if frozen else []))
-        plan.parent.append(len(plan.spaces) - 1)
-        return Layout((len(plan.spaces) - 1,))
-
-    def freeze(layout: Layout, reason: str) -> None:
-        for s in layout.spaces:
-            plan.spaces[s].frozen.append(reason)
-
-    def width(layout: Layout) -> int:
-        return sum(plan.spaces[s].width for s in layout.spaces) * layout.repeat
-
-    def unify(inputs: list[Layout]) -> bool:
-        first = inputs[0]
-        for other in inputs[1:]:
-            if len(other.spaces) != len(first.spaces) or other.repeat != first.repeat:
-                return False
-            pairs = zip(first.spaces, other.spaces, strict=True)
-            if any(plan.spaces[a].width != plan.spaces[b].width for a, b in pairs):
-                return False
-        for other in inputs[1:]:
-            for a, b in zip(first.spaces, other.spaces, strict=True):
-                plan.parent[plan.root(b)] = plan.root(a)
-        return True
-
-    for entry, inbound, calls in _entries(model):
-        cls, cfg = entry["class_name"], entry["config"]
-        name = cfg["name"]
-        if cls == "InputLayer":
-            layouts[(name, 0)] = new_space(cfg["batch_shape"][-1] or 0, None, "starts at the model's input")
-            continue
-        layer = model.get_layer(name)
-        inputs = [layouts[h] for h in inbound]
-        out_shapes = _output_shapes(layer)
-        outcome = None if calls != 1 or len(out_shapes) != 1 else _follow(layer, cls, cfg, inputs, width)
-        if outcome is None:
-            why = "is opaque"
-            if calls != 1:
-                why = "is shared"
-            elif hasattr(layer, "layers"):
-                why = "is a nested model"
-            for layout in inputs:
-                freeze(layout, f"feeds {name} ({cls}), which {why} to structured pruning")
-            for i, shape in enumerate(out_shapes):
-                layouts[(name, i)] = new_space(shape[-1] or 0, None, f"comes out of {name} ({cls})")
-            continue
-        kind, axes = outcome
-        if kind == "produce":
-            out = new_space(out_shapes[0][-1], name)
-            plan.kernels[name] = np.asarray(layer.get_weights()[0])
-        elif kind == "unify":
-            out = inputs[0] if unify(inputs) else Layout(())
-            if not out.spaces:
-                for layout in inputs:
-                    freeze(layout, f"meets {name} ({cls}) with a different channel layout")
-                out = new_space(out_shapes[0][-1], None, f"comes out of {name} ({cls})")
-        elif kind == "concat":
-            out = Layout(tuple(s for layout in inputs for s in layout.spaces))
-        elif kind == "flatten":
-            positions = int(np.prod(layer.input.shape[1:-1], dtype=np.int64))
-            out = Layout(inputs[0].spaces, positions) if len(layer.input.shape) > 2 else inputs[0]
-        else:
-            out = inputs[0]
-        layouts[(name, 0)] = out
-        weight_axes = [{a: (out if side == "out" else inputs[0]) for a, side in ax.items()} for ax in axes]
-        if weight_axes:
-            plan.weight_axes[name] = weight_axes
-            plan.shapes[name] = [tuple(w.shape) for w in layer.get_weights()]
-        if cls in _PRODUCERS or cls in _DEPTHWISE:
-            plan.flop_layers[name] = int(np.prod(out_shapes[0][1:-1], dtype=np.int64))
-    for key in _output_names(model):
-        freeze(layouts[key], "reaches the model's output")
-    plan.fixed_params = sum(
-        int(np.prod(w.shape))
-        for layer in model.layers
-        if layer.name not in plan.weight_axes
-        for w in layer.weights
-    )
-    return plan
-
-
-def _output_shapes(layer: Any) -> list[tuple[int, ...]]:
-    out = layer.output
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    return [tuple(t.shape) for t in outs]
-
-
-def _follow(layer: Any, cls: str, cfg: dict[str, Any], inputs: list[Layout], width: Any) -> Any:
-    """(kind, per-weight axis sides) for a layer pruning can see through, or None when it cannot."""
-    if not inputs or cfg.get("data_format") == "channels_first":
-        return None
-    one = len(inputs) == 1
-    rank = len(layer.input.shape) if one else 0
-    flat = one and inputs[0].repeat == 1
-    weights = layer.get_weights()
-    if cls in _PRODUCERS and one and cfg.get("groups", 1) == 1 and (flat or cls == "Dense"):
-        axes = [{-2: "in", -1: "out"}, {0: "out"}][: len(weights)]
-        expected = 2 if cfg.get("use_bias", True) else 1
-        ok = len(weights) == expected and weights[0].shape[-2] == width(inputs[0])
-        return ("produce", axes) if ok else None
-    if cls in _DEPTHWISE and flat and cfg.get("depth_multiplier", 1) == 1:
-        return "follow", [{-2: "in"}, {0: "in"}][: len(weights)]
-    if cls == "BatchNormalization" and cfg.get("axis") in (-1, rank - 1, [-1], [rank - 1]):
-        return "follow", [{0: "in"} for _ in weights]
-    if cls == "PReLU":
-        return "follow", [{-1: "in"} if w.shape[-1] == width(inputs[0]) != 1 else {} for w in weights]
-    if cls == "Activation" and cfg.get("activation") in _CROSS_CHANNEL_ACTIVATIONS:
-        return None
-    if cls in _TRANSPARENT and not weights:  # spatial ones never see a flattened (repeat > 1) layout
-        return "follow", []
-    if cls == "Flatten" and flat:
-        return "flatten", []
-    if cls in _UNIFY and len(inputs) > 1:
-        return "unify", []
-    if cls == "Concatenate" and len(inputs) > 1 and all(layout.repeat == 1 for layout in inputs):
-        axis = cfg.get("axis", -1)
-        last = axis == -1 or axis == len(layer.output.shape) - 1
-        return ("concat", []) if last else ("unify", [])
-    return None
-
-
-def _prunable_groups(plan: _Plan) -> dict[int, list[int]]:
-    return {
-        root: members
-        for root, members in plan.groups().items()
-        if not any(plan.spaces[s].frozen for s in members) and all(plan.spaces[s].producer for s in members)
-    }
-
-
-def _group_scores(plan: _Plan, members: list[int]) -> np.ndarray:
+def _group_scores(plan: Plan, members: list[int]) -> np.ndarray:
     """L1 norm per output channel, summed over the group's producers, each scaled by its mean so that a 1x1
     shortcut and a 3x3 conv in one residual group weigh alike."""
     total = np.zeros(plan.spaces[members[0]].width)
@@ -350,114 +110,3 @@ def _keep_highest(scores: np.ndarray, ratio: float) -> np.ndarray:
     remove = min(len(scores) - 1, int(round(ratio * len(scores))))
     order = np.argsort(scores, kind="stable")
     return np.sort(order[remove:])
-
-
-# ---- counting and rebuilding ---------------------------------------------------------------------------------
-
-
-def _indices(plan: _Plan, layout: Layout, kept: Mapping[int, np.ndarray]) -> np.ndarray:
-    """Original indices along an axis laid out as `layout` that survive (Flatten: position-major, channel-minor)."""
-    parts, offset = [], 0
-    for s in layout.spaces:
-        w = plan.spaces[s].width
-        parts.append(offset + kept.get(plan.root(s), np.arange(w)))
-        offset += w
-    base = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    if layout.repeat == 1:
-        return base
-    return (np.arange(layout.repeat)[:, None] * offset + base[None, :]).ravel()
-
-
-def _kept_count(plan: _Plan, layout: Layout, kept: Mapping[int, np.ndarray]) -> int:
-    per_run = sum(
-        len(kept[plan.root(s)]) if plan.root(s) in kept else plan.spaces[s].width for s in layout.spaces
-    )
-    return per_run * layout.repeat
-
-
-def _count(plan: _Plan, kept: Mapping[int, np.ndarray], flops: bool) -> int:
-    """Parameters of the model (or FLOPs of its conv/dense layers) once only `kept` channels remain."""
-    total = 0
-    for name, per_weight in plan.weight_axes.items():
-        if flops and name not in plan.flop_layers:
-            continue
-        for axes, shape in zip(per_weight, plan.shapes[name], strict=True):
-            size = 1
-            for axis, dim in enumerate(shape):
-                layout = axes.get(axis) or axes.get(axis - len(shape))
-                size *= _kept_count(plan, layout, kept) if layout is not None else dim
-            if flops:
-                total += 2 * plan.flop_layers[name] * size
-                break  # the kernel alone: MACs = output positions * kernel size
-            total += size
-    if not flops:
-        total += plan.fixed_params
-    return total
-
-
-def _rebuild(
-    model: keras.Model, plan: _Plan, kept: Mapping[int, np.ndarray]
-) -> tuple[keras.Model, dict[str, Any]]:
-    config = copy.deepcopy(model.get_config())
-    groups = plan.groups()
-    new_width = {plan.spaces[s].producer: len(keep) for root, keep in kept.items() for s in groups[root]}
-    for entry in config["layers"]:
-        entry.pop("build_config", None)  # built shapes are the old ones; layers rebuild from their new inputs
-        cfg = entry["config"]
-        if cfg.get("name") in new_width:
-            cfg["filters" if "filters" in cfg else "units"] = new_width[cfg["name"]]
-    try:
-        pruned = model.__class__.from_config(config)
-    except Exception as exc:  # keras raises many types for a config it cannot rebuild (custom layers...)
-        raise StructuredPruneError(
-            f"model {model.name!r} cannot be rebuilt smaller from its config: {exc}"
-        ) from None
-    for layer in model.layers:
-        weights = layer.get_weights()
-        if not weights:
-            continue
-        per_weight = plan.weight_axes.get(layer.name, [{}] * len(weights))
-        sliced = []
-        for w, axes in zip(weights, per_weight, strict=True):
-            for axis, layout in axes.items():
-                w = np.take(w, _indices(plan, layout, kept), axis=axis)
-            sliced.append(w)
-        pruned.get_layer(layer.name).set_weights(sliced)
-    return pruned, _report(model, pruned, plan, kept)
-
-
-def _report(
-    model: keras.Model, pruned: keras.Model, plan: _Plan, kept: Mapping[int, np.ndarray]
-) -> dict[str, Any]:
-    cut: list[dict[str, Any]] = []
-    left: list[dict[str, Any]] = []
-    residual = 0
-    for root, members in plan.groups().items():
-        producers = [str(plan.spaces[s].producer) for s in members if plan.spaces[s].producer]
-        if not producers:
-            continue
-        width = plan.spaces[root].width
-        residual += len(producers) > 1
-        if root in kept and len(kept[root]) < width:
-            for name in producers:
-                entry: dict[str, Any] = {"layer": name, "width_before": width, "width_after": len(kept[root])}
-                if len(producers) > 1:
-                    entry["shared_with"] = [p for p in producers if p != name]
-                cut.append(entry)
-        else:
-            reasons = sorted({r for s in members for r in plan.spaces[s].frozen})
-            reasons = reasons or ["no channel fell to the ratio"]
-            left.extend({"layer": name, "width": width, "reason": "; ".join(reasons)} for name in producers)
-    params_before, params_after = int(model.count_params()), int(pruned.count_params())
-    return {
-        "form": "structured",
-        "method": METHOD,
-        "fraction_achieved": round(1.0 - params_after / params_before, 6) if params_before else None,
-        "params_before": params_before,
-        "params_after": params_after,
-        "flops_before": _count(plan, {}, flops=True),
-        "flops_after": _count(plan, kept, flops=True),
-        "layers_cut": cut,
-        "layers_left": left,
-        "residual_groups": residual,
-    }

@@ -7,6 +7,7 @@ Python 3.6-compatible (the runner on a TX2 uses it). The t quantiles come from s
 a table and an expansion (`_t_crit_table`), since a board's TensorFlow environment often has no scipy.
 """
 
+import gc
 import math
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union  # noqa: F401 (type comments)
@@ -14,6 +15,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union  
 import numpy as np
 
 ProgressCallback = Callable[[int, float, float, float], None]
+
+# How often the timed loop stops to report: a chunk boundary costs a callback (an event written to a pipe), so
+# four a second keeps the live view moving while the loop does nothing per iteration a bare loop would not.
+PROGRESS_EVERY_S = 0.25
 
 # Two-sided 95% Student t quantiles for 1..30 degrees of freedom (scipy.special.stdtrit(df, 0.975), 9 decimals).
 _T975_SMALL = (
@@ -177,23 +182,47 @@ def measure_latency(
     max_seconds=20.0,
     min_seconds=0.0,
     on_progress=None,
-    progress_every_s=0.1,
+    progress_every_s=PROGRESS_EVERY_S,
     clock=time.perf_counter,
     window_clock=time.monotonic,
+    pause_gc=True,
 ):
-    # type: (Callable[[], object], float, int, int, float, float, Optional[ProgressCallback], float, Callable[[], float], Callable[[], float]) -> Tuple[LatencyStats, List[float], List[Tuple[float, float, int]]]  # noqa: E501
+    # type: (Callable[[], object], float, int, int, float, float, Optional[ProgressCallback], float, Callable[[], float], Callable[[], float], bool) -> Tuple[LatencyStats, List[float], List[Tuple[float, float, int]]]  # noqa: E501
     """Time `run_once()` until the 95% CI half-width is <= `target_pct`% of the mean (after `min_iters`) or a cap.
 
     Returns the stats, every sample in seconds, and the inference windows as `(t0, t1, n_inferences)` in
     `window_clock` (time.monotonic) terms, one per progress chunk: energy is integrated over them, and the time
     spent in `on_progress` falls between windows, not inside. `on_progress(iter, elapsed_s, mean_s, ci_pct)` is
-    called at the end of each chunk (every `progress_every_s`, and at the stop); ci_pct is inf until defined. The seconds cap stops the loop even
-    below `min_iters` (once 2 samples exist), so one very slow model cannot run for minutes. `min_seconds` is a
+    called at the end of each chunk (every `progress_every_s`, and at the stop); ci_pct is inf until defined. The
+    seconds cap stops the loop even below `min_iters` (once 2 samples exist), so one very slow model cannot run for minutes. `min_seconds` is a
     floor on the timed span: a sub-millisecond model would otherwise "converge" in 20 ms, a span one scheduler
-    hiccup can skew, and too short for a power sensor to see.
+    hiccup can skew, and too short for a power sensor to see. With `pause_gc` the garbage collector is run once
+    before and held off during the loop (a collection inside one timed run would be charged to the model) and
+    restored afterwards, also when `run_once` raises.
     """
     _check_args(target_pct, min_iters, max_iters, max_seconds, progress_every_s)
-    t_table = _t_crit(np.arange(max_iters, dtype=np.float64))  # t_table[df]; df 0 is nan and never used
+    # t_table[df] as a Python list: indexing it is a few times cheaper than a numpy array. df 0 is nan, never used.
+    t_table = _t_crit(np.arange(max_iters, dtype=np.float64)).tolist()  # type: List[float]
+    gc_was_enabled = gc.isenabled()
+    if pause_gc:
+        gc.collect()
+        gc.disable()
+    try:
+        return _timed_loop(
+            run_once, t_table, target_pct, min_iters, max_iters, max_seconds, min_seconds, on_progress,
+            progress_every_s, clock, window_clock,
+        )  # fmt: skip
+    finally:
+        if pause_gc and gc_was_enabled:
+            gc.enable()
+
+
+def _timed_loop(
+    run_once, t_table, target_pct, min_iters, max_iters, max_seconds, min_seconds, on_progress, progress_every_s,
+    clock, window_clock,
+):  # fmt: skip
+    # type: (Callable[[], object], List[float], float, int, int, float, float, Optional[ProgressCallback], float, Callable[[], float], Callable[[], float]) -> Tuple[LatencyStats, List[float], List[Tuple[float, float, int]]]  # noqa: E501
+    """measure_latency's loop: per iteration two clock reads, one append and O(1) running sums, nothing else."""
     samples = []  # type: List[float]
     windows = []  # type: List[Tuple[float, float, int]]
     mean = m2 = 0.0
@@ -212,13 +241,22 @@ def measure_latency(
         mean += delta / n
         m2 += delta * (dt - mean)
         if n >= 2:
-            ci = _ci_pct(float(t_table[n - 1]), m2 / (n - 1), n, mean)
-        stop = _stop_reason(n, t1 - start, ci, target_pct, min_iters, max_iters, max_seconds, min_seconds)
+            ci = _ci_pct(t_table[n - 1], m2 / (n - 1), n, mean)
+        elapsed_s = t1 - start
+        # The full rule (_stop_reason, which builds the reason text) runs only when one of its conditions can hold.
+        if (
+            (ci <= target_pct and n >= min_iters and elapsed_s >= min_seconds)
+            or n >= max_iters
+            or elapsed_s >= max_seconds
+        ):
+            stop = _stop_reason(n, elapsed_s, ci, target_pct, min_iters, max_iters, max_seconds, min_seconds)
+        else:
+            stop = None
         if stop is None and t1 - chunk_start < progress_every_s:
             continue
         windows.append((window_t0, window_clock(), n - chunk_first))
         if on_progress is not None:
-            on_progress(n, t1 - start, mean, ci)
+            on_progress(n, elapsed_s, mean, ci)
         if stop is not None:
             converged, reason = stop
             return LatencyStats.from_samples(samples, converged=converged, reason=reason), samples, windows

@@ -1,8 +1,10 @@
 """The models tocompress knows: the shipped demo CNN and the paper's Table I, with where each one's weights come from.
 
 TensorFlow-free on purpose: the dashboard lists models and says which can run here without paying TF's import.
-Pretrained ImageNet weights cannot be downloaded on an offline board, so a Keras-application model is available
-only when its weights file is already on disk, and `availability` says which file to put where.
+Pretrained ImageNet weights cannot be downloaded on an offline board, so pretrained weights are available only
+when the file is already on disk, and `availability` says which file to put where. Every model with a builder
+also runs with seeded random weights (`weights="random"`): size, latency, memory and per-op time are real then,
+accuracy is not measured.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.errors import UserError
 from core.paths import assets_dir
 
 DIGITS_CNN = "digits-cnn"
 DIGITS_CNN_FILE = ("models", "digits-cnn.keras")
+NMT_DEMO = "nmt-demo"  # shipped translation demo (scripts/train_nmt_demo.py); its vocabulary ships beside it
+NMT_DEMO_FILE = ("models", "nmt-demo.keras")
+NMT_DEMO_VOCAB = ("models", "nmt-demo.vocab.json")
 WEIGHTS_DIR_ENV = "TOCOMPRESS_WEIGHTS_DIR"
+WEIGHT_KINDS = ("pretrained", "random")
+RANDOM_SEED = 0  # every random-weight model is built from this seed, so two runs measure the same network
 
 
 class UnknownModelError(UserError, ValueError, KeyError):
@@ -36,8 +44,9 @@ class ModelInfo:
     """One model: what it is, its size, its input, and where its weights come from.
 
     `params` is the exact count of the model built here, or the paper's figure for models without a builder
-    (None where no reliable figure is known). `keras_app` and `weights_file` name the keras.applications
-    constructor and its pretrained weights file, for the models built that way.
+    (None where no reliable figure is known). `builder` names the function that builds it (core.models.builders),
+    `keras_app` and `weights_file` the keras.applications constructor and its pretrained weights file, for the
+    models built that way. `classes` is the width of the output (1001 for TF-slim's nets: class 0 is background).
     """
 
     name: str
@@ -50,6 +59,13 @@ class ModelInfo:
     dataset: str | None = None  # default evaluation set, None where none ships
     keras_app: str | None = None
     weights_file: str | None = None
+    builder: str | None = None
+    classes: int | None = None
+
+    @property
+    def buildable(self) -> bool:
+        """Whether this version can build the network (and so run it with seeded random weights)."""
+        return self.builder is not None or self.name == DIGITS_CNN
 
 
 _NO_BUILDER = "none: no builder in this version"
@@ -66,6 +82,23 @@ def _keras_app(name: str, params: int, side: int, keras_app: str, weights_file: 
         paper_row=True,
         keras_app=keras_app,
         weights_file=weights_file,
+        builder=keras_app,
+        classes=1000,
+    )
+
+
+def _slim(name: str, params: int, side: int) -> ModelInfo:
+    """A TF-slim Inception built by core.models.arch (1001 classes, as slim's checkpoints have)."""
+    return ModelInfo(
+        name=name,
+        family="CNN",
+        params=params,
+        input_shape=(side, side, 3),
+        task="classification",
+        weights_source="seeded random (a TF-slim checkpoint maps onto the builder)",
+        paper_row=True,
+        builder=name.replace("-", "_"),
+        classes=1001,
     )
 
 
@@ -85,20 +118,41 @@ _MODELS: tuple[ModelInfo, ...] = (
         weights_source="shipped: assets/models/digits-cnn.keras",
         paper_row=False,
         dataset="digits-test",
+        classes=10,
     ),
-    _unbuilt("inception-v1", "CNN", None, (224, 224, 3), "classification"),
-    _unbuilt("inception-v2", "CNN", None, (224, 224, 3), "classification"),
+    ModelInfo(  # GNMT-style, English number phrases to German (core.models.nmt)
+        name=NMT_DEMO,
+        family="RNN",
+        params=434_656,
+        input_shape=(None,),
+        task="translation",
+        weights_source="shipped: assets/models/nmt-demo.keras",
+        paper_row=False,
+        dataset="numbers-en-de-test",
+        builder="nmt",
+    ),
+    _slim("inception-v1", 6_633_209, 224),  # slim's GoogLeNet with batch norm
+    _slim("inception-v2", 11_199_137, 224),  # slim's BN-Inception
     _keras_app(
         "inception-v3", 23_851_784, 299, "InceptionV3", "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
     ),
-    _unbuilt("inception-v4", "CNN", None, (299, 299, 3), "classification"),
+    _slim("inception-v4", 42_712_937, 299),  # without the auxiliary (training-only) head
     _keras_app("resnet50", 25_636_712, 224, "ResNet50", "resnet50_weights_tf_dim_ordering_tf_kernels.h5"),
     _keras_app("resnet101", 44_707_176, 224, "ResNet101", "resnet101_weights_tf_dim_ordering_tf_kernels.h5"),
     _keras_app("resnet152", 60_419_944, 224, "ResNet152", "resnet152_weights_tf_dim_ordering_tf_kernels.h5"),
     _keras_app("vgg16", 138_357_544, 224, "VGG16", "vgg16_weights_tf_dim_ordering_tf_kernels.h5"),
     _keras_app("vgg19", 143_667_240, 224, "VGG19", "vgg19_weights_tf_dim_ordering_tf_kernels.h5"),
     _keras_app("mobilenet", 4_253_864, 224, "MobileNet", "mobilenet_1_0_224_tf.h5"),
-    _unbuilt("nmt", "RNN", 211_000_000, (None,), "translation"),  # the paper's figure; input: token ids
+    ModelInfo(  # the paper's 211M: the TF NMT tutorial's 4-layer GNMT, 1024 units (core.models.nmt PRESETS)
+        name="nmt",
+        family="RNN",
+        params=210_882_560,
+        input_shape=(None,),
+        task="translation",
+        weights_source="seeded random (GNMT 4x1024; no trained checkpoint ships)",
+        paper_row=True,
+        builder="nmt",
+    ),
 )
 
 _ALIASES = {"googlenet": "inception-v1", "mobilenetv1": "mobilenet"}
@@ -145,8 +199,20 @@ def find_weights(info: ModelInfo) -> Path | None:
     return next((d / info.weights_file for d in weights_dirs() if (d / info.weights_file).is_file()), None)
 
 
-def availability(info: ModelInfo) -> tuple[bool, str]:
-    """Whether this model can be loaded here, and a one-line reason that says what to do when it cannot."""
+def availability(info: ModelInfo, weights: str | None = None) -> tuple[bool, str]:
+    """Whether this model can be loaded here with these weights ("pretrained", "random"; None: pretrained), and a
+    one-line reason that says what to do when it cannot."""
+    if weights not in (None, *WEIGHT_KINDS):
+        return False, f"unknown weights {weights!r}; choose one of: {', '.join(WEIGHT_KINDS)}"
+    if weights == "random":
+        if info.buildable:
+            return True, f"seeded random weights (seed {RANDOM_SEED}): accuracy is not measured"
+        return False, f"{info.name} has no builder in this version (a later release adds it)"
+    if info.name == NMT_DEMO:
+        path = assets_dir().joinpath(*NMT_DEMO_FILE)
+        if path.is_file() and assets_dir().joinpath(*NMT_DEMO_VOCAB).is_file():
+            return True, f"shipped weights at {path}"
+        return False, f"missing {path} or its vocabulary: run `python scripts/train_nmt_demo.py`"
     if info.name == DIGITS_CNN:
         path = assets_dir().joinpath(*DIGITS_CNN_FILE)
         if path.is_file():
@@ -161,6 +227,62 @@ def availability(info: ModelInfo) -> tuple[bool, str]:
         where = " or ".join(str(d) for d in weights_dirs())
         return False, (
             f"no pretrained weights for {info.name} (tocompress never downloads them): "
-            f"put {info.weights_file} in {where}, or set ${WEIGHTS_DIR_ENV} to its folder"
+            f"put {info.weights_file} in {where}, or set ${WEIGHTS_DIR_ENV} to its folder; "
+            "or run it with --weights random"
         )
+    from core.models.slim_map import CHECKPOINTS, checkpoint_path  # TF-free (W3)
+
+    if info.name in CHECKPOINTS:
+        try:
+            return True, f"TF-slim checkpoint at {checkpoint_path(info.name)}"
+        except UserError as exc:
+            return False, str(exc)
+    if info.buildable:
+        return False, f"no pretrained weights for {info.name} in this version; run it with --weights random"
     return False, f"{info.name} has no builder in this version (a later release adds it)"
+
+
+def resolve_weights(info: ModelInfo, requested: str | None) -> str:
+    """The weights a run uses: the one asked for, else pretrained where its file is here, else seeded random."""
+    if requested is not None:
+        return requested
+    shipped = info.weights_source.startswith(
+        "shipped"
+    )  # its weights ship with tocompress: never random unasked
+    if shipped or not info.buildable or availability(info, "pretrained")[0]:
+        return "pretrained"
+    return "random"
+
+
+def weights_label(kind: str | None) -> str:
+    """How a weights kind reads in tables: "pretrained" or "random (seed 0)"."""
+    return f"random (seed {RANDOM_SEED})" if kind == "random" else "pretrained"
+
+
+def vocab_file(info: ModelInfo) -> Path | None:
+    """The vocabulary JSON of a translation model (core.data.translation), or None where it has none here."""
+    path = assets_dir().joinpath(*NMT_DEMO_VOCAB)
+    return path if info.name == NMT_DEMO and path.is_file() else None
+
+
+def describe_weights(block: Any) -> str | None:
+    """A result's `model.weights` block in words: "random weights (seed 0)", "pretrained weights FILE (sha256
+    0123abcd…)"; None for an older result without one."""
+    if isinstance(block, str):  # results written before the block had a kind: "random (seed 0)" or the file
+        return f"{block} weights" if block.startswith("random") else f"pretrained weights {Path(block).name}"
+    if not isinstance(block, dict):
+        return None
+    if block.get("kind") == "random":
+        return f"random weights (seed {block.get('seed')}): accuracy not measured"
+    file = Path(str(block["file"])).name if block.get("file") else "(file unknown)"
+    digest = str(block.get("sha256") or "")[:12]
+    return f"pretrained weights {file}" + (f" (sha256 {digest}…)" if digest else "")
+
+
+def weights_of_result(result: dict[str, Any]) -> str | None:
+    """The weights line of a result file: from its first run that reports them."""
+    for run in result.get("runs") or []:
+        line = describe_weights((run.get("model") or {}).get("weights"))
+        if line is not None:
+            return line
+    return None

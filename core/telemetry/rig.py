@@ -50,6 +50,7 @@ class TelemetryRig:
         record_path: Path | None = None,
         capacity_s: float = 600.0,
         rates_hz: Mapping[str, float] | None = None,
+        read_rails: bool = True,
     ) -> None:
         self.sysfs_root = sysfs_root
         self.only = only
@@ -57,6 +58,7 @@ class TelemetryRig:
         self.record_path = record_path
         self.capacity_s = capacity_s
         self.rates_hz = dict(rates_hz or {})
+        self.read_rails = read_rails  # False: power sources read board power only (no rails displayed)
         self.statuses: list[SourceStatus] = []
         self.sampler: Sampler | None = None
         self.power_source: str | None = None
@@ -74,6 +76,9 @@ class TelemetryRig:
             else probe_all(self.sysfs_root)
         )
         sources: list[Source] = select_sources(self.statuses, self.only)
+        for source in sources:
+            if not self.read_rails and hasattr(source, "set_total_only"):
+                source.set_total_only(True)
         self.power_source = power_source_name(sources)
         if self.record_path is not None:
             probes = {st.name: Probe(st.available, st.reason, st.details) for st in self.statuses}

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from core.telemetry.base import Probe
+from core.telemetry.ina3221_config import update_interval
 from core.telemetry.jetson_rails import is_unconnected, pick_total_rail, rail_key, total_power_mw
 from core.telemetry.sysfs_files import GONE_ERRNOS, read_text
 
@@ -118,6 +119,14 @@ class TegraPowerSource:
         self._rails: list[_Rail] | None = None
         self._hot: list[_Rail] = []
         self._open_error = ""
+        # The hot path's plan, fixed after discovery: (descriptor, reading key) per rail and where the total is.
+        self._fast_fds: tuple[int, ...] | None = None
+        self._fast_keys: tuple[str, ...] = ()
+        self._fast_total: int | None = None  # index of the input rail; None: the total is the sum
+        self.update_interval_ms: float | None = (
+            None  # the monitors' own update interval (core.telemetry.ina3221_config)
+        )
+        self.update_intervals: dict[str, dict[str, object]] = {}
 
     def _discover(self) -> None:
         rails = discover_rails(self.root)
@@ -139,6 +148,33 @@ class TegraPowerSource:
                 f"cannot open {exc.filename}: {exc.strerror}; run as root or make the INA3221 files readable"
             )
         self._rails = rails
+        self._plan_fast_path()
+        # The slowest monitor read sets how often the readings actually change (None: unknown).
+        intervals = {r.directory: update_interval(r.directory) for r in self._hot}
+        known = [ms for ms, _ in intervals.values() if ms is not None]
+        self.update_interval_ms = max(known) if known else None
+        self.update_intervals = {os.path.basename(os.path.dirname(d)) + "/" + os.path.basename(d): {
+            "ms": ms, "from": how} for d, (ms, how) in intervals.items()}  # fmt: skip
+
+    def _plan_fast_path(self) -> None:
+        """One pread per rail and no per-read string building, while every hot rail has a power file and answers."""
+        hot = self._hot
+        if not hot or self.with_voltage_current or any(r.power_fd < 0 or r.gone for r in hot):
+            self._fast_fds = None
+            return
+        self._fast_fds = tuple(r.power_fd for r in hot)
+        self._fast_keys = tuple(f"rail_{r.key}_power_mw" for r in hot)
+        keys = [r.key for r in hot]
+        self._fast_total = keys.index(self.total_rail) if self.total_rail in keys else None
+
+    def set_total_only(self, total_only: bool) -> None:
+        """Read only the input rail (True) or every rail; takes effect at the next read (rails are rediscovered).
+
+        A run nobody watches needs board power only: one pread per sample instead of one per rail (12 on a TX2).
+        """
+        if total_only != self.total_only:
+            self.total_only = total_only
+            self.close()
 
     def probe(self) -> Probe:
         """Whether power can be read here: rails per device with units, which rail is total, what vanished."""
@@ -159,6 +195,7 @@ class TegraPowerSource:
             )
             if not rail.gone and not all(os.path.exists(p) for p in paths):
                 rail.gone = f"{paths[0]} no longer exists"
+                self._fast_fds = None
         total = (
             f"input rail {self.total_rail}"
             if self.total_rail
@@ -170,6 +207,7 @@ class TegraPowerSource:
             "total_rail": self.total_rail,
             "total": total,
             "vanished": gone,
+            "update_intervals": self.update_intervals,
         }
         total_gone = [key for key in gone if self.total_rail is None or key == self.total_rail]
         if total_gone:
@@ -196,6 +234,37 @@ class TegraPowerSource:
         """Board power and per-rail power now, in mW (and mV, mA when asked); an unreadable rail reads None."""
         if self._rails is None:
             self._discover()
+        if self._fast_fds is not None:
+            return self._read_power_only()
+        return self._read_each()
+
+    def _read_power_only(self) -> dict[str, float | None]:
+        """The hot path: one pread per rail into precomputed keys; a failing rail reads None as in _read_each."""
+        pread = os.pread
+        out: dict[str, float | None] = {}
+        powers: list[float | None] = []
+        for fd, key, rail in zip(self._fast_fds or (), self._fast_keys, self._hot, strict=True):
+            try:
+                power: float | None = float(int(pread(fd, 32, 0)))
+            except OSError as exc:
+                power = None
+                if exc.errno in GONE_ERRNOS:
+                    rail.gone = f"{os.strerror(exc.errno)} on read"
+                    self._close_fds([rail])
+                    self._fast_fds = None  # the careful path from the next read on
+            except ValueError:  # a torn or empty read: this sample only
+                power = None
+            out[key] = power
+            powers.append(power)
+        total = self._fast_total
+        if total is not None:
+            out["power_mw"] = powers[total]
+        else:
+            out["power_mw"] = None if None in powers else float(sum(powers))  # type: ignore[arg-type]
+        return out
+
+    def _read_each(self) -> dict[str, float | None]:
+        """read() rail by rail: voltage and current where asked, and a rail that fails reads None with the reason."""
         pread = os.pread
         detail = self.with_voltage_current
         out: dict[str, float | None] = {}
@@ -217,6 +286,7 @@ class TegraPowerSource:
                     if exc.errno in GONE_ERRNOS:
                         rail.gone = f"{os.strerror(exc.errno)} on read"
                         self._close_fds([rail])
+                        self._fast_fds = None
                 except ValueError:  # a torn or empty read: this sample only
                     power = voltage = current = None
             powers[key] = power
@@ -242,3 +312,4 @@ class TegraPowerSource:
             self._close_fds(self._rails)
         self._rails = None
         self._hot = []
+        self._fast_fds = None

@@ -17,7 +17,7 @@ from typing import Any
 from core.compress.container import ArtifactError
 from core.runspec import RunSpec
 from core.spec import SpecError
-from core.worker.evaldata import EvalData, eval_data_path, save_eval_data
+from core.worker.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 
 SYNTHETIC_SAMPLES = 32
 SYNTHETIC_SEED = 0
@@ -52,17 +52,23 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
         stage="compress",
     )
     phase("load")
+    if spec.model_args:  # a model the user brings (core.models.user_load)
+        from core.models.user_load import compress_user_model
+
+        return compress_user_model(spec, data, emit, phase)
     variant = str(spec.compression)
     path = artifact_path(spec.workdir, spec.model, spec.compression)
     source = _source(spec, keras.__version__, tf.__version__)
-    _write_eval_data(spec, data)
+    _write_eval_data(spec, data, emit)
     header = _cached_header(path, variant, source, read_artifact_header)
     if header is not None:
-        emit("model", variant=variant, **_model_fields(header, path), cached=True, weights=source["weights"])
+        emit("model", variant=variant, **_model_fields(header, path), cached=True)
         return str(path)
+    weights = weights_block(spec)
     model = load_model(spec.model, spec.weights)
     phase("compress")
-    info, blocks = compress_model(model, spec.compression, spec.model, path, source)
+    info, blocks = compress_model(model, spec.compression, spec.model, path, source, {"weights": weights})
+    del model  # the artifact holds everything now
     emit(
         "model",
         variant=variant,
@@ -71,23 +77,61 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
         size_bytes=info.size_bytes,
         artifact=info.path,
         cached=False,
-        weights=source["weights"],
         **({"quantization": info.quantization} if info.quantization else {}),
         **blocks,
     )
     return info.path
 
 
-def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any]:
-    """What the artifact is made from: a cached artifact is reused only if all of this matches."""
-    from core.models.builders import RANDOM_SEED
-    from core.models.registry import DIGITS_CNN, DIGITS_CNN_FILE, find_weights, get_model_info
+def weights_block(spec: RunSpec) -> dict[str, Any]:
+    """The `weights` block of the model event: {"kind": "random", "seed"} or {"kind": "pretrained", "file",
+    "sha256"}, so no result can be mistaken for the other kind."""
+    import hashlib
+
+    from core.models.registry import RANDOM_SEED
+
+    if spec.weights == "random":
+        return {"kind": "random", "seed": RANDOM_SEED}
+    file = _weights_file(spec)
+    if file is None or not file.is_file():
+        return {"kind": "pretrained", "file": None, "sha256": None}
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"kind": "pretrained", "file": str(file), "sha256": digest.hexdigest()}
+
+
+def _weights_file(spec: RunSpec) -> Path | None:
+    from core.models.registry import (
+        DIGITS_CNN,
+        DIGITS_CNN_FILE,
+        NMT_DEMO,
+        NMT_DEMO_FILE,
+        find_weights,
+        get_model_info,
+    )
     from core.paths import assets_dir
 
     info = get_model_info(spec.model)
+    if info.name == NMT_DEMO:
+        return assets_dir().joinpath(*NMT_DEMO_FILE)
+    return assets_dir().joinpath(*DIGITS_CNN_FILE) if info.name == DIGITS_CNN else find_weights(info)
+
+
+def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any]:
+    """What the artifact is made from: a cached artifact is reused only if all of this matches."""
+    from core.models.registry import RANDOM_SEED, get_model_info
+
+    info = get_model_info(spec.model)
     if spec.weights == "random":
-        return {"model": info.name, "weights": f"random (seed {RANDOM_SEED})", "keras": keras_version}
-    file = assets_dir().joinpath(*DIGITS_CNN_FILE) if info.name == DIGITS_CNN else find_weights(info)
+        return {
+            "model": info.name,
+            "weights": f"random (seed {RANDOM_SEED})",
+            "keras": keras_version,
+            "tensorflow": tf_version,
+        }
+    file = _weights_file(spec)
     stat = file.stat() if file is not None and file.is_file() else None
     return {
         "model": info.name,
@@ -100,13 +144,21 @@ def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any
 
 
 def _cached_header(path: Path, variant: str, source: dict[str, Any], read: Callable[[Any], Any]) -> Any:
-    """The header of an existing artifact made from the same setting and source, else None."""
-    if path.suffix != ".tcz" or not path.is_file():
+    """The header of an existing artifact made from the same setting and source, else None (`.tflite`: the
+    record beside it, core.compress.tflite_cache)."""
+    if path.suffix == ".tflite":
+        from core.compress.tflite_cache import read_tflite_record
+
+        header = read_tflite_record(path)
+    elif path.suffix != ".tcz" or not path.is_file():
         return None
-    try:
-        header = read(path)
-    except ArtifactError:
-        return None  # damaged or older: made again
+    else:
+        try:
+            header = read(path)
+        except ArtifactError:
+            return None  # damaged or older: made again
+    if header is None:
+        return None
     return header if header.get("spec") == variant and header.get("source") == source else None
 
 
@@ -123,21 +175,26 @@ def _model_fields(header: dict[str, Any], path: Path) -> dict[str, Any]:
     return fields
 
 
-def _write_eval_data(spec: RunSpec, data: dict[str, Any]) -> None:
-    """The run stage's samples: the evaluation set, or seeded random inputs without labels for random weights."""
+def _write_eval_data(spec: RunSpec, data: dict[str, Any], emit: Callable[..., None]) -> None:
+    """The run stage's samples: the evaluation set, or seeded random inputs without labels for random weights
+    (unless a set is named: its inputs then, still without accuracy, since random weights make it meaningless)."""
     import numpy as np
 
-    from core.data import DatasetError, load_eval_set
+    from core.data import load_eval_set
     from core.models.registry import get_model_info
 
-    try:
-        es = load_eval_set(spec.model, spec.dataset, spec.options.eval_limit)
+    if get_model_info(spec.model).task == "translation":  # source ids, references, vocabulary
+        from core.data.translation import translation_eval_data
+
+        evaluation = translation_eval_data(spec.model, spec.dataset, spec.options.eval_limit, spec.weights)
+    elif spec.weights != "random" or spec.dataset is not None:
+        es = load_eval_set(spec.model, spec.dataset, spec.options.eval_limit, progress=decode_progress(emit))
         evaluation = EvalData(es.x, es.y, es.name, es.n_classes)
-    except DatasetError:
-        if spec.weights != "random" or spec.dataset is not None:
-            raise
+    else:
         shape = tuple(int(d or 1) for d in get_model_info(spec.model).input_shape)
-        count = max(SYNTHETIC_SAMPLES, spec.options.batch_size)
+        count = max(
+            min(SYNTHETIC_SAMPLES, spec.options.eval_limit or SYNTHETIC_SAMPLES), spec.options.batch_size
+        )
         x = np.random.default_rng(SYNTHETIC_SEED).standard_normal((count, *shape)).astype(np.float32)
         evaluation = EvalData(x, None, "synthetic (seeded random inputs, no labels)", None)
     save_eval_data(eval_data_path(data), evaluation)

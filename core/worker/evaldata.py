@@ -9,7 +9,7 @@ reports accuracy as null with the reason. Python 3.6-compatible.
 import io
 import re
 from pathlib import Path
-from typing import Any, Dict, Optional  # noqa: F401 (used by the type comments)
+from typing import Any, Callable, Dict, Optional  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -21,12 +21,13 @@ NO_LABELS_REASON = "no evaluation set for this model here (seeded random weights
 class EvalData:
     """Inputs, labels (or None), the set's name, and how many classes the labels range over."""
 
-    def __init__(self, x, y, name, n_classes):
-        # type: (np.ndarray, Optional[np.ndarray], str, Optional[int]) -> None
+    def __init__(self, x, y, name, n_classes, vocab=None):
+        # type: (np.ndarray, Optional[np.ndarray], str, Optional[int], Optional[np.ndarray]) -> None
         self.x = x
         self.y = y
         self.name = name
         self.n_classes = n_classes
+        self.vocab = vocab  # translation: x source ids, y reference strings, vocab the target tokens by id
 
 
 def eval_data_path(data):
@@ -46,6 +47,18 @@ def eval_data_path(data):
     return Path(str(data.get("workdir") or "runs")) / (name + ".npz")
 
 
+def decode_progress(emit):
+    # type: (Callable[..., None]) -> Callable[[int, int], None]
+    """A progress(done, total) callback that emits about a hundred `decode` events while images are decoded."""
+
+    def progress(done, total):
+        # type: (int, int) -> None
+        if done == total or done % max(1, total // 100) == 0:
+            emit("decode", done=done, total=total)
+
+    return progress
+
+
 def save_eval_data(path, evaluation):
     # type: (Path, EvalData) -> None
     """Write the samples atomically (two stages may race to write the same file: each write is whole)."""
@@ -57,6 +70,8 @@ def save_eval_data(path, evaluation):
     }
     if evaluation.y is not None:
         arrays["y"] = evaluation.y
+    if evaluation.vocab is not None:
+        arrays["vocab"] = evaluation.vocab
     np.savez(buf, **arrays)  # type: ignore[arg-type]
     write_atomic(path, [buf.getvalue()])
 
@@ -71,4 +86,5 @@ def load_eval_data(path):
     with np.load(str(path), allow_pickle=False) as archive:
         y = archive["y"] if "y" in archive.files else None
         n_classes = int(archive["n_classes"]) or None
-        return EvalData(archive["x"], y, str(archive["name"]), n_classes)
+        vocab = archive["vocab"] if "vocab" in archive.files else None
+        return EvalData(archive["x"], y, str(archive["name"]), n_classes, vocab)

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
+from core.measure.cpu_share import CpuShare
 from core.measure.timing import measure_latency
 
 # Warm-up runs at least this long too: the first runs of a fresh session, oneDNN's primitive caches or XNNPACK's
@@ -41,7 +42,11 @@ def warm_up(run_once, warmup_iters):
 
 def time_inference(run_once, options, emit, phase_event, variant, **latency_extra):
     # type: (Callable[[], Any], Any, Callable[..., None], Callable[[str], None], str, Any) -> None
-    """Warm up, then time `run_once` until the stopping rule holds; emits progress, window and latency events."""
+    """Warm up, then time `run_once` until the stopping rule holds; emits progress, window and latency events.
+
+    Progress goes out every PROGRESS_EVERY_S (not per iteration) and the garbage collector is paused while timing
+    (core.measure.timing); the latency event carries who used the CPU meanwhile (`cpu`, core.measure.cpu_share).
+    """
     phase_event("warmup")
     warm_up(run_once, options.warmup_iters)
     phase_event("timing")
@@ -59,6 +64,8 @@ def time_inference(run_once, options, emit, phase_event, variant, **latency_extr
             target_pct=options.ci_target_pct,
         )
 
+    share = CpuShare()
+    share.start()
     stats, _, windows = measure_latency(
         run_once,
         target_pct=options.ci_target_pct,
@@ -68,8 +75,10 @@ def time_inference(run_once, options, emit, phase_event, variant, **latency_extr
         min_seconds=options.min_seconds,
         on_progress=on_progress,
     )
+    cpu = share.stop()  # before the window events: their writes are not part of the timed span
     for t0, t1, n in windows:
         emit("window", variant=variant, t0=t0, t1=t1, n=n)
     latency = stats.to_dict()  # type: Dict[str, Any]
     latency.update(latency_extra)
+    latency["cpu"] = cpu
     emit("latency", variant=variant, batch_size=options.batch_size, rss_bytes=rss_bytes(), **latency)

@@ -18,6 +18,7 @@ from core.worker.evaldata import NO_LABELS_REASON, eval_data_path, load_eval_dat
 from core.worker.loop import time_inference
 
 EVAL_BATCH = 256
+RANDOM_WEIGHTS_REASON = "random weights: accuracy is meaningless"
 # RunOptions' defaults, for a spec JSON that leaves some out (the session always sends them all).
 _OPTION_DEFAULTS = {
     "ci_target_pct": 5.0,
@@ -29,7 +30,11 @@ _OPTION_DEFAULTS = {
     "batch_size": 1,
     "trace_passes": 3,
     "eval_limit": None,
+    "threads": None,
 }  # type: Dict[str, Any]
+TF_DEFAULT_THREADS = (
+    "TensorFlow's default (intra-op and inter-op pools 0: TensorFlow sizes them, about one per core)"
+)
 
 
 class Options:
@@ -47,6 +52,7 @@ class Options:
         self.batch_size = int(get("batch_size"))
         self.trace_passes = int(get("trace_passes"))
         self.eval_limit = get("eval_limit")  # type: Optional[int]
+        self.threads = int(get("threads")) if get("threads") else None  # type: Optional[int]
 
 
 def run_stage(data, emit, phase_event):
@@ -60,9 +66,10 @@ def run_stage(data, emit, phase_event):
         return
     import tensorflow as tf
 
-    from core.compress.graph_build import SESSION_OPTIONS, build_graph, session_config
+    from core.compress.graph_build import build_graph, session_config, session_options
 
-    _hello(emit, data, tf, SESSION_OPTIONS)
+    settings = session_options(options.threads)
+    _hello(emit, data, tf, settings)
     phase_event("load")
     evaluation = load_eval_data(eval_data_path(data))
     built = build_graph(artifact)
@@ -73,18 +80,22 @@ def run_stage(data, emit, phase_event):
     graph_ops = {node.name: node.op for node in built.graph_def.node}
     built.graph_def = None  # the Graph holds the constants now; drop the proto copy
     gc.collect()
-    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf))
+    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf, options.threads))
     try:
-        _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, SESSION_OPTIONS)
+        _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, settings, data)
     finally:
         sess.close()
 
 
-def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, session_options):
-    # type: (Any, Any, Dict[str, str], Any, Options, Callable[..., None], Callable[[str], None], str, Dict[str, Any]) -> None  # noqa: E501
+def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, session_options, data):
+    # type: (Any, Any, Dict[str, str], Any, Options, Callable[..., None], Callable[[str], None], str, Dict[str, Any], Dict[str, Any]) -> None  # noqa: E501
     from core.measure.profile import trace_session
 
     x = evaluation.x[: options.batch_size]
+    if evaluation.vocab is not None:  # translation: one sentence per inference (core.worker.seq_runner)
+        from core.worker.seq_runner import trim_padding
+
+        x = trim_padding(x)
     feed = {built.inputs[0]: x}
     fetches = built.outputs
 
@@ -93,8 +104,11 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
         sess.run(fetches, feed)  # returns numpy: the wall clock covers the whole inference
 
     emit("log", level="info", message=f"graph: {built.counts}")
+    threads = options.threads
+    threads_note = TF_DEFAULT_THREADS if threads is None else f"{threads} intra-op threads, 1 inter-op thread"
     time_inference(run_once, options, emit, phase_event, variant, runtime="tf-graph",
-                   session_options=session_options, graph=built.counts)  # fmt: skip
+                   session_options=session_options, graph=built.counts, threads=threads,
+                   threads_note=threads_note)  # fmt: skip
 
     if options.trace_passes > 0:
         phase_event("tracing")
@@ -102,25 +116,41 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
             emit("ops", variant=variant, final=profile.passes == options.trace_passes, **profile.to_dict())
 
     phase_event("evaluating")
-    _evaluate(sess, built, evaluation, emit, variant)
+    if evaluation.vocab is not None:
+        from core.worker.seq_runner import evaluate_translation
+
+        evaluate_translation(sess, built, evaluation, emit, variant)
+    else:
+        _evaluate(sess, built, evaluation, emit, variant, data)
     phase_event("done")
 
 
-def _evaluate(sess, built, evaluation, emit, variant):
-    # type: (Any, Any, Any, Callable[..., None], str) -> None
-    """Accuracy on the evaluation samples, in batches, on the timed graph; null with the reason without labels."""
-    if evaluation.y is None:
-        emit("eval", variant=variant, dataset=None, n_samples=0, top1=None, top5=None, precision=None,
-             recall=None, f1=None, reason=NO_LABELS_REASON)  # fmt: skip
-        return
-    from core.measure.metrics import classification_metrics
+def _evaluate(sess, built, evaluation, emit, variant, data):
+    # type: (Any, Any, Any, Callable[..., None], str, Dict[str, Any]) -> None
+    """Accuracy on the evaluation samples, in batches, on the timed graph (null with the reason without labels or
+    with random weights), and fidelity against the baseline's outputs on the same samples (core.measure.fidelity)."""
+    from core.measure.fidelity import fidelity_block
 
     parts = [
         sess.run(built.outputs[0], {built.inputs[0]: evaluation.x[i : i + EVAL_BATCH]})
         for i in range(0, len(evaluation.x), EVAL_BATCH)
     ]
     scores = np.concatenate(parts) if parts else np.zeros((0,))
-    emit("eval", variant=variant, dataset=evaluation.name, **classification_metrics(evaluation.y, scores))
+    try:
+        fidelity = fidelity_block(variant, scores, built.header.get("source") or {}, evaluation.x,
+                                  eval_data_path(data))  # fmt: skip
+    except (OSError, ValueError, KeyError) as exc:  # an unreadable outputs file loses fidelity, not the run
+        fidelity = {"agreement": None, "kl_mean": None, "n_samples": 0, "reference": None, "reason": str(exc)}
+    random_weights = data.get("weights") == "random"
+    if evaluation.y is None or random_weights:
+        emit("eval", variant=variant, dataset=evaluation.name if random_weights else None, n_samples=0, top1=None,
+             top5=None, precision=None, recall=None, f1=None, fidelity=fidelity,
+             reason=RANDOM_WEIGHTS_REASON if random_weights else NO_LABELS_REASON)  # fmt: skip
+        return
+    from core.measure.metrics import classification_metrics
+
+    emit("eval", variant=variant, dataset=evaluation.name, fidelity=fidelity,
+         **classification_metrics(evaluation.y, scores))  # fmt: skip
 
 
 def _hello(emit, data, tf, session_options):

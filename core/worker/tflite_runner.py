@@ -2,11 +2,12 @@
 
 ai-edge-litert's Interpreter is used where it is installed (it needs no TensorFlow import, so the run process's
 memory is the interpreter's own); tf.lite.Interpreter is the fallback, and the events say which ran. The thread
-count is set explicitly and recorded, since latency depends on it. LiteRT's Python API exposes no per-op timing,
-so the per-op block is null with that reason, never zeros. Python 3.6-compatible, like the rest of the run stage.
+count is the `threads` run option, or the runtime's default when that is unset, and is recorded either way, since
+latency depends on it (two threads gave the tiny demo model a heavy tail on a 2-core machine). LiteRT's Python API
+exposes no per-op timing, so the per-op block is null with that reason, never zeros. Python 3.6-compatible, like
+the rest of the run stage.
 """
 
-import os
 from collections.abc import Callable  # noqa: F401 (used by the type comments)
 from typing import Any, Optional  # noqa: F401 (used by the type comments)
 
@@ -19,10 +20,9 @@ PER_OP_REASON = "per-op time is not measured for TFLite forms: LiteRT's Python A
 EVAL_BATCH = 256
 
 
-def default_threads():
-    # type: () -> int
-    """Every logical CPU: the same pool TensorFlow's intra-op default uses, so forms compare on equal footing."""
-    return os.cpu_count() or 1
+# Both ai-edge-litert's and tf.lite's Python Interpreter pass `int(num_threads or 1)` on: unset means one thread.
+RUNTIME_DEFAULT_THREADS = 1
+RUNTIME_DEFAULT_NOTE = "the interpreter's default (num_threads unset: its Python API runs 1 thread)"
 
 
 def _interpreter_class():
@@ -46,10 +46,10 @@ class TfliteModel:
     """One interpreter with float32 input and output; resizes the batch dimension only when it changes."""
 
     def __init__(self, path, num_threads):
-        # type: (str, int) -> None
+        # type: (str, Optional[int]) -> None
         interpreter_class, self.interpreter_name = _interpreter_class()
         self.interpreter = interpreter_class(model_path=str(path), num_threads=num_threads)
-        self.num_threads = num_threads
+        self.num_threads = RUNTIME_DEFAULT_THREADS if num_threads is None else num_threads
         inputs = self.interpreter.get_input_details()
         outputs = self.interpreter.get_output_details()
         if len(inputs) != 1 or len(outputs) != 1:
@@ -98,9 +98,10 @@ def run_tflite(path, eval_set, options, emit, phase_event, variant, num_threads=
     its reason, accuracy (null with the reason when the samples have no labels)."""
     from core.measure.metrics import classification_metrics
 
-    threads = num_threads or default_threads()
+    threads = num_threads if num_threads is not None else getattr(options, "threads", None)
     model = TfliteModel(path, threads)
-    emit("log", level="info", message=f"TFLite interpreter: {model.interpreter_name}, {threads} threads")
+    note = RUNTIME_DEFAULT_NOTE if threads is None else f"num_threads={threads} (run option)"
+    emit("log", level="info", message=f"TFLite interpreter: {model.interpreter_name}, {note}")
     x = eval_set.x[: options.batch_size]
 
     def run_once():
@@ -109,7 +110,8 @@ def run_tflite(path, eval_set, options, emit, phase_event, variant, num_threads=
         model.invoke()
 
     time_inference(run_once, options, emit, phase_event, variant, runtime="tflite",
-                   interpreter=model.interpreter_name, num_threads=threads)  # fmt: skip
+                   interpreter=model.interpreter_name, num_threads=model.num_threads, threads=threads,
+                   threads_note=note)  # fmt: skip
     emit_null_ops(emit, variant)
 
     phase_event("evaluating")

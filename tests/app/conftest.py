@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from core.models.registry import list_models
 from core.results import load_result
 from core.runspec import RunOptions
 from core.telemetry.detect import SourceStatus
 from tui.app import TocompressApp, make_app
-from tui.screens.setup import ModelRow
+from tui.setupform import ModelRow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESULT_Q8 = FIXTURES / "result_q8.json"
@@ -40,18 +39,18 @@ FAST_OPTIONS = RunOptions(
 
 
 def fixed_rows() -> list[ModelRow]:
-    """The real registry, with availability as on a machine holding only the shipped demo weights."""
-    rows = []
-    for info in list_models():
-        if info.name == "digits-cnn":
-            rows.append(ModelRow(info, True, "shipped weights at assets/models/digits-cnn.keras"))
-        elif info.weights_file:
-            rows.append(
-                ModelRow(info, False, f"no pretrained weights: put {info.weights_file} in ~/.keras/models")
-            )
-        else:
-            rows.append(ModelRow(info, False, f"{info.name} has no builder in this version"))
-    return rows
+    """The real registry as on a machine holding only the shipped weights: no pretrained file anywhere, so every
+    buildable model runs with seeded random weights and names the file `tocompress fetch` would get."""
+    import os
+    from unittest import mock
+
+    from tui.setupform import catalog_rows
+
+    empty = "/nonexistent/tocompress-weights"
+    with mock.patch.dict(os.environ, {"TOCOMPRESS_WEIGHTS_DIR": empty, "KERAS_HOME": empty}):
+        rows = catalog_rows()
+    checkout = str(Path(__file__).resolve().parents[2]) + "/"  # snapshots must not hold this machine's paths
+    return [row._replace(reason=row.reason.replace(checkout, "")) for row in rows]
 
 
 @pytest.fixture

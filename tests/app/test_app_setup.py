@@ -8,6 +8,7 @@ from tui.app import TocompressApp
 from tui.screens.dialogs import HelpScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
+from tui.setupform import ModelRow
 
 
 async def test_opens_on_the_demo_model_with_q8(build_app, text_of):
@@ -58,7 +59,12 @@ async def test_invalid_setting_shows_one_line_and_does_not_run(build_app, text_o
 
 
 async def test_bad_option_and_unavailable_model_are_refused_with_the_reason(build_app, text_of):
-    app = build_app()
+    from core.models.registry import get_model_info
+    from tests.app.conftest import fixed_rows
+
+    # Every registered model runs here (random weights at worst): an unavailable one is made up for the test.
+    unbuilt = ModelRow(get_model_info("inception-v1"), False, "inception-v1 has no builder in this version")
+    app = build_app(rows=[fixed_rows()[0], unbuilt])
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         screen.query_one("#opt-min_iters", Input).value = "lots"
@@ -68,11 +74,28 @@ async def test_bad_option_and_unavailable_model_are_refused_with_the_reason(buil
             screen.query_one("#setup-error", Static)
         )
         screen.query_one("#opt-min_iters", Input).value = "30"
-        await pilot.press("down", "r")  # inception-v1: no builder in this version
+        await pilot.press("down", "r")  # the made-up unavailable row
         assert screen.selected_row().info.name == "inception-v1"
         error = text_of(screen.query_one("#setup-error", Static))
         assert "inception-v1 cannot run here: inception-v1 has no builder" in error
         assert not any(isinstance(s, RunScreen) for s in app.screen_stack)
+
+
+async def test_user_file_is_listed_last_and_runs_with_its_args(build_app, monkeypatch, tmp_path, text_of):
+    from tui.setupform import catalog_rows
+
+    args = {"path": str(tmp_path / "mynet.keras"), "input_shape": [32, 32, 3], "preprocess": "tf"}
+    rows = catalog_rows(args)
+    assert [r.weights for r in rows if r.info.name == "digits-cnn"] == ["shipped"]
+    started = []
+    monkeypatch.setattr(TocompressApp, "_start", lambda self, *a, **kw: started.append(a))
+    app = build_app(rows=rows, model="mynet.keras")
+    async with app.run_test(size=(120, 40)) as pilot:
+        row = app.screen.selected_row()
+        assert row.info.name == "mynet.keras" and row.weights == "user file" and row.model_args == args
+        assert "input 32x32x3" in text_of(app.screen.query_one("#model-detail", Static))
+        await pilot.press("r")
+    assert [m for m, _, _ in started] == ["mynet.keras"]
 
 
 async def test_help_opens_and_closes(build_app):
@@ -97,3 +120,16 @@ async def test_enter_and_r_ask_for_a_run_of_the_highlighted_model_with_the_setti
     assert [(model, str(spec)) for model, spec, _ in started] == [("digits-cnn", "q8+p0.05")] * 2
     options = started[1][2]
     assert options.max_seconds == 7.5 and options.eval_limit == 100 and options.min_iters == 30
+
+
+async def test_w_key_chooses_the_weights_for_the_session(build_app, text_of):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        detail = screen.query_one("#model-detail", Static)
+        assert app.weights is None and "this run:" not in text_of(detail)
+        await pilot.press("w")
+        assert app.weights == "random" and "this run: random" in text_of(detail)
+        await pilot.press("w", "w")
+        assert app.weights is None

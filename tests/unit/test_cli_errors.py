@@ -18,8 +18,8 @@ def _run(capsys, *argv):
         (["run", "--compress", "q17"], "17 bits is out of range"),
         (["run", "--compress", "x8"], "cannot read 'x8'"),
         (["run", "--compress", "p1"], "out of range"),
-        (["run", "--model", "resnet50"], "tocompress never downloads them"),
-        (["run", "--model", "nmt"], "no builder in this version"),
+        (["run", "--model", "resnet50", "--weights", "pretrained"], "tocompress never downloads them"),
+        (["run", "--model", "inception-v1", "--weights", "pretrained"], "or run with --weights random"),
         (["run", "--min-iters", "50", "--max-iters", "10"], "max iterations 10 is below min iterations 50"),
         (["compare", "nope-a.json", "nope-b.json"], "no result file at nope-a.json"),
         (["run", "--dataset", "bogus"], "unknown dataset 'bogus'; choose one of: digits-test"),
@@ -27,7 +27,7 @@ def _run(capsys, *argv):
         (["--replay", "nope.jsonl"], "no such file"),
         (["--replay", "README.md"], "not json"),
         (["--model", "nope"], "unknown model 'nope'"),
-        (["--model", "vgg16", "--autorun"], "tocompress never downloads them"),
+        (["--model", "vgg16", "--autorun", "--weights", "pretrained"], "tocompress never downloads them"),
     ],
 )
 def test_bad_input_is_one_line(capsys, monkeypatch, tmp_path, argv, fragment):

@@ -13,7 +13,12 @@ TF_ONLY = {
     "core.compress.finetune",
     "core.compress.freeze",
     "core.measure.profile",
+    "core.models.arch.inception_v1",
+    "core.models.arch.inception_v2",
+    "core.models.arch.inception_v4",
+    "core.models.arch.layers",
     "core.models.builders",
+    "core.models.nmt",
     "core.worker.main",
     "core.worker.__main__",
 }

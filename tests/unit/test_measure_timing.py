@@ -191,3 +191,62 @@ def test_scipy_free_t_quantiles_match_scipy():
     assert np.isnan(got[0]) and np.isnan(_t_crit_table(0))
     np.testing.assert_allclose(got[1:], expected[1:], rtol=0, atol=1e-7)
     assert _t_crit_table(5) == pytest.approx(2.570581836, abs=1e-9)
+
+
+def test_progress_defaults_to_four_reports_a_second_whatever_the_iteration_rate():
+    """The loop reports per elapsed time, not per iteration: 4,096 inferences in 1 s give 4 reports, not 4,096."""
+    timer = FakeTimer(constant(1 / 4096))
+    calls = []
+    s, _, windows = measure(timer, min_iters=4096, max_iters=4096, on_progress=lambda *a: calls.append(a))
+    assert s.n == 4096
+    assert [c[0] for c in calls] == [1024, 2048, 3072, 4096]
+    assert len(windows) == 4
+
+
+def test_gc_is_paused_inside_the_loop_and_restored_after():
+    import gc
+
+    seen = []
+
+    def run_once():
+        seen.append(gc.isenabled())
+        timer.run_once()
+
+    timer = FakeTimer(constant(0.01))
+    assert gc.isenabled()
+    measure_latency(run_once, min_iters=5, max_iters=5, clock=timer.clock, window_clock=timer.clock)
+    assert seen == [False] * 5
+    assert gc.isenabled()
+
+
+def test_gc_is_restored_when_the_model_raises():
+    import gc
+
+    def run_once():
+        raise RuntimeError("inference failed")
+
+    with pytest.raises(RuntimeError, match="inference failed"):
+        measure_latency(run_once, min_iters=5)
+    assert gc.isenabled()
+
+
+def test_gc_left_alone_when_asked_and_when_already_off():
+    import gc
+
+    timer = FakeTimer(constant(0.01))
+    seen = []
+
+    def run_once():
+        seen.append(gc.isenabled())
+        timer.run_once()
+
+    measure_latency(
+        run_once, min_iters=3, max_iters=3, clock=timer.clock, window_clock=timer.clock, pause_gc=False
+    )
+    assert seen == [True] * 3
+    gc.disable()
+    try:
+        measure_latency(timer.run_once, min_iters=3, max_iters=3, clock=timer.clock, window_clock=timer.clock)
+        assert not gc.isenabled()  # the caller had it off: it stays off
+    finally:
+        gc.enable()

@@ -13,8 +13,10 @@ from core.data.digits import load_digits_split
 from core.models.registry import (
     UnknownModelError,
     availability,
+    describe_weights,
     get_model_info,
     list_models,
+    resolve_weights,
 )
 
 PAPER_MODELS = [
@@ -45,15 +47,19 @@ def weights_dir(tmp_path, monkeypatch):
 
 def test_digits_first_then_table_one_in_order():
     models = list_models()
-    assert [m.name for m in models] == ["digits-cnn", *PAPER_MODELS]
-    assert not models[0].paper_row and all(m.paper_row for m in models[1:])
+    assert models[0].name == "digits-cnn" and not models[0].paper_row
+    assert [m.name for m in models if m.paper_row] == PAPER_MODELS
+    first_paper = next(i for i, m in enumerate(models) if m.paper_row)
+    assert all(m.paper_row for m in models[first_paper:])  # demo models first, then Table I
     assert models[0].dataset == "digits-test" and models[0].input_shape == (8, 8, 1)
 
 
 def test_families_tasks_and_params():
     by_name = {m.name: m for m in list_models()}
     assert by_name["nmt"].family == "RNN" and by_name["nmt"].task == "translation"
-    assert {m.family for m in list_models() if m.name != "nmt"} == {"CNN"}
+    assert {m.family for m in list_models() if m.task != "translation"} == {"CNN"}
+    assert by_name["inception-v1"].params == 6_633_209 and by_name["inception-v1"].classes == 1001
+    assert by_name["inception-v4"].input_shape == (299, 299, 3)
     assert by_name["digits-cnn"].params == 151_306
     assert by_name["resnet50"].params == 25_636_712
     assert by_name["vgg16"].params == 138_357_544
@@ -117,10 +123,38 @@ def test_keras_cache_folder_is_searched_too(weights_dir, tmp_path):
     assert available and str(cache) in reason
 
 
-@pytest.mark.parametrize("name", ["inception-v1", "inception-v2", "inception-v4", "nmt"])
-def test_models_without_builder_say_so(name, weights_dir):
-    available, reason = availability(get_model_info(name))
-    assert not available and "no builder in this version" in reason
+@pytest.mark.parametrize("name", PAPER_MODELS)
+def test_every_paper_model_runs_with_random_weights(name, weights_dir):
+    info = get_model_info(name)
+    assert info.buildable
+    available, reason = availability(info, "random")
+    assert available and "seed 0" in reason
+    if (
+        info.keras_app is not None
+    ):  # no file here: pretrained is refused, and the default falls back to random
+        assert not availability(info, "pretrained")[0]
+        assert "--weights random" in availability(info)[1]
+        assert resolve_weights(info, None) == "random"
+    assert resolve_weights(info, "pretrained") == "pretrained"
+
+
+def test_pretrained_file_makes_pretrained_the_default(weights_dir):
+    info = get_model_info("vgg16")
+    (weights_dir / "vgg16_weights_tf_dim_ordering_tf_kernels.h5").write_bytes(b"placeholder")
+    assert resolve_weights(info, None) == "pretrained"
+    assert resolve_weights(get_model_info("digits-cnn"), None) == "pretrained"
+
+
+def test_unknown_weights_kind_is_one_line():
+    available, reason = availability(get_model_info("vgg16"), "imagenet")
+    assert not available and reason.startswith("unknown weights 'imagenet'")
+
+
+def test_weights_blocks_read_in_words():
+    assert describe_weights({"kind": "random", "seed": 0}).startswith("random weights (seed 0)")
+    line = describe_weights({"kind": "pretrained", "file": "/w/vgg16.h5", "sha256": "ab" * 32})
+    assert line == "pretrained weights vgg16.h5 (sha256 abababababab…)"
+    assert describe_weights(None) is None
 
 
 def test_registry_and_data_do_not_import_tensorflow():
@@ -154,7 +188,7 @@ def test_digits_cnn_defaults_to_the_held_out_split():
 
 
 def test_unknown_dataset_names_the_valid_choices():
-    with pytest.raises(DatasetError, match=r"unknown dataset 'mnist'; choose one of: digits-test$"):
+    with pytest.raises(DatasetError, match=r"unknown dataset 'mnist'; choose one of: digits-test\b"):
         load_eval_set("digits-cnn", dataset="mnist")
 
 

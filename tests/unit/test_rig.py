@@ -155,3 +155,18 @@ def test_resolve_keeps_live_sources_and_unavailable_statuses(tmp_path):
     absent = SourceStatus("nvml", False, "no driver")
     assert resolve_probes([absent, live], str(tmp_path)) == [absent, live]
     assert without_sources([live])[0].source is None and live.source is source
+
+
+def test_a_rig_without_displayed_rails_reads_board_power_only(tmp_path):
+    """`tocompress run` shows no rails: its power source reads the input rail alone (one read per sample)."""
+    from core.telemetry.rig import TelemetryRig
+    from tests.fixtures.boards import make_tx2_tree
+
+    rig = TelemetryRig(str(make_tx2_tree(tmp_path)), only=["tegra-power"], read_rails=False)
+    rig.start()
+    try:
+        source = rig.sampler.sources[0]
+        assert source.name == "tegra-power" and source.total_only
+        assert set(source.read()) == {"rail_VDD_IN_power_mw", "power_mw"}
+    finally:
+        rig.close()

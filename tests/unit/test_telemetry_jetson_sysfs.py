@@ -355,3 +355,14 @@ def test_gpu_load_file_removed_is_found_by_probe_and_then_reads_none(tmp_path: P
     assert probe.reason == f"GPU load vanished mid-run ({root}/devices/platform/gpu.0/load no longer exists)"
     assert source.read()["gpu_load_pct"] is None
     source.close()
+
+
+def test_set_total_only_switches_to_one_read_per_sample_and_back(tmp_path: Path) -> None:
+    """A run nobody watches reads board power only; the same source object, rediscovered."""
+    source = TegraPowerSource(str(make_tx2_tree(tmp_path)))
+    assert len(source.read()) == 13  # 12 rails + power_mw
+    source.set_total_only(True)
+    reading = source.read()
+    assert reading == {"rail_VDD_IN_power_mw": 2827.0, "power_mw": 2827.0}
+    source.set_total_only(False)
+    assert len(source.read()) == 13

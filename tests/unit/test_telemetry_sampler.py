@@ -253,3 +253,19 @@ def test_invalid_configuration_is_one_clear_error():
         Sampler([CounterSource(), CounterSource()])
     with pytest.raises(ValueError, match="must be > 0 Hz"):
         Sampler([CounterSource()], rates_hz={"counter": 0.0})
+
+
+def test_cost_reports_each_thread_cpu_once_stopped_and_says_why_before():
+    fast, slow = CounterSource("fast", rate_hz=500.0), CounterSource("slow", rate_hz=20.0)
+    sampler = Sampler([fast, slow])
+    before = sampler.cost()
+    assert before["cpu_pct_of_one_core"] is None and before["reason"] == "measured when the sampler stops"
+    run_until(sampler, lambda: fast.reads >= 20 and slow.reads >= 2)
+    cost = sampler.cost()
+    assert cost["reason"] is None
+    assert set(cost["sources"]) == {"fast", "slow"}
+    assert cost["sources"]["fast"]["target_hz"] == 500.0 and cost["sources"]["slow"]["target_hz"] == 20.0
+    shares = [s["cpu_pct_of_one_core"] for s in cost["sources"].values()]
+    assert all(share is not None and share >= 0 for share in shares)
+    assert cost["cpu_pct_of_one_core"] == pytest.approx(sum(shares))
+    assert all(s["achieved_hz"] is not None for s in cost["sources"].values())

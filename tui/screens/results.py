@@ -17,7 +17,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from core.comparison import comparisons_of, headline_run, is_baseline
+from core.environment import busy_warnings, measurement_cost_line
+from core.models.registry import weights_of_result
 from core.results import ResultFileError, default_result_path, save_result
+from tui.tables import done_text
 from tui.widgets.comparison import ComparisonView
 
 STATUS_STYLES = {
@@ -55,10 +58,18 @@ def status_line(result: dict[str, Any], note: str | None) -> Text:
     text.append(status, style=STATUS_STYLES.get(status, "bold"))
     if result.get("created"):
         text.append(f"  {result['created']}", style="dim")
+    weights = weights_of_result(result)
+    if weights:
+        text.append("\n" + weights, style="yellow" if weights.startswith("random") else "dim")
     if note:
         text.append("\n" + note, style="yellow")
     for error in result.get("errors") or []:
         text.append("\n" + str(error), style="red")
+    for warning in busy_warnings(result):  # issue 9: a busy machine inflates every timing
+        text.append("\n" + warning, style="yellow")
+    cost = measurement_cost_line(result)
+    if cost:
+        text.append("\n" + cost, style="dim")
     return text
 
 
@@ -71,6 +82,7 @@ class ResultsScreen(Screen[None]):
         Binding("s", "save", "Save"),
         Binding("c", "app.compare", "Compare"),
         Binding("r", "app.rerun", "Run again"),
+        Binding("w", "sweep_command", "Sweep cmd"),
         Binding("escape", "app.back", "Back"),
     ]
 
@@ -100,6 +112,7 @@ class ResultsScreen(Screen[None]):
         yield Static(status_line(self.result, self.note), id="result-status")
         with VerticalScroll(id="result-body"):
             yield ComparisonView(id="comparison")
+            yield Static(done_text(self.result.get("runs") or []), id="what-done")
         with Horizontal(id="save-row"):
             yield Label("Save to ", id="save-label")
             yield Input(str(self.save_path), id="save-path", compact=True)
@@ -145,3 +158,14 @@ class ResultsScreen(Screen[None]):
         self.saved_path = path
         status.update(Text(f"saved {path}", style="bold green"))
         self.post_message(self.Saved(path))
+
+    def action_sweep_command(self) -> None:
+        """The sweep command for this model around this setting: shown, and copied where the terminal allows."""
+        from core.sweep.grid import sweep_command_for
+
+        command = sweep_command_for(str(self.result.get("model")), self.setting)
+        self.sweep_command = command
+        self.app.copy_to_clipboard(command)  # OSC 52: most terminals, tmux with set-clipboard on
+        hint = "On the board: `nohup CMD > sweep.log 2>&1 &` or inside tmux; watch it with `tocompress --sweep FILE`."
+        self.app.notify(f"{command}\n\n{hint}", title="Sweep command (copied)", timeout=30, markup=False)
+        self.query_one("#save-status", Static).update(Text(command, style="bold"))

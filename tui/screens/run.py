@@ -34,6 +34,12 @@ from tui.widgets.progress import ProgressPanel
 
 REFRESH_HZ = 4.0
 PLOT_SECONDS = 60.0
+# Quiet while timing: the panels' numbers update once a second from the last seconds of telemetry, and the plots
+# wait until timing ends (then they redraw the whole window from the sampler's buffers, nothing is lost). Redrawing
+# takes CPU from the model being timed on a small board; the benchmark bench_perturbation.py measures how much.
+QUIET_REFRESH_S = 1.0
+QUIET_SNAPSHOT_S = 2.0
+DASHBOARD_MODES = {True: "quiet while timing", False: "live"}
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": "", "debug": "dim"}
 
 
@@ -94,10 +100,13 @@ class RunScreen(Screen[None]):
 
     BINDINGS = [
         Binding("x", "cancel_run", "Cancel run"),
+        Binding("t", "toggle_quiet", "Quiet/live"),
         Binding("escape", "back_or_cancel", "Cancel", show=False),
     ]
 
-    def __init__(self, live: LiveRun, session: Any | None, sensor_statuses: list[Any] | None) -> None:
+    def __init__(
+        self, live: LiveRun, session: Any | None, sensor_statuses: list[Any] | None, quiet: bool = True
+    ) -> None:
         super().__init__()
         # Set before mounting: a watcher fired from on_mount can outlive a screen replaced at once (a fast replay).
         self.sub_title = f"{live.model}: " + (" vs ".join(live.variant_names) or "telemetry only")
@@ -106,6 +115,8 @@ class RunScreen(Screen[None]):
         self.sensor_statuses = sensor_statuses
         self._log_written = 0
         self.refreshes = 0
+        self.quiet = quiet
+        self._quiet_drawn_at = float("-inf")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,22 +134,53 @@ class RunScreen(Screen[None]):
         self.refresh_panels()
         self.set_interval(1.0 / REFRESH_HZ, self.refresh_panels)
 
+    @property
+    def timing(self) -> bool:
+        """Whether a variant's timed loop is running now."""
+        current = self.live.variants.get(self.live.current) if self.live.current else None
+        return current is not None and current.phase == "timing"
+
+    @property
+    def mode(self) -> str:
+        return DASHBOARD_MODES[self.quiet]
+
+    def action_toggle_quiet(self) -> None:
+        """`t`: switch between quiet while timing (the default) and live redraws."""
+        self.quiet = not self.quiet
+        self.refresh_panels()
+
     def refresh_panels(self) -> None:
-        """Redraw every panel from the state and one sampler snapshot (the only telemetry read per tick)."""
+        """Redraw every panel from the state and one sampler snapshot (the only telemetry read per tick).
+
+        Quiet while timing: at most once a second, numbers only, from a short snapshot.
+        """
+        quiet_now = self.quiet and self.timing
+        if quiet_now:
+            now = time.monotonic()
+            if now - self._quiet_drawn_at < QUIET_REFRESH_S:
+                return
+            self._quiet_drawn_at = now
         self.refreshes += 1
         live = self.live
         sampler = getattr(self.session, "sampler", None)
-        snapshot = sampler.snapshot(PLOT_SECONDS) if sampler is not None else None
+        seconds = QUIET_SNAPSHOT_S if quiet_now else PLOT_SECONDS
+        snapshot = sampler.snapshot(seconds) if sampler is not None else None
         idle_w = getattr(self.session, "idle_power_w", None)
         statuses = self.sensor_statuses
         gpu_reason = absent_short(statuses, GPU_SOURCES, "GPU")
         current = live.variants.get(live.current) if live.current else None
-        self.query_one(ProgressPanel).show(list(live.variants.values()), current, live.session_state)
-        self.query_one(PowerPanel).update_from(
-            snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power")
+        progress = self.query_one(ProgressPanel)
+        progress.show(list(live.variants.values()), current, live.session_state)
+        # The panel has a top border only: the dashboard's mode goes in its title.
+        progress.border_title = "Progress · " + (
+            "quiet while timing: 1 Hz, plots after timing" if quiet_now else self.mode + " (t toggles)"
         )
-        self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason)
-        self.query_one(MemoryPanel).update_from(snapshot, gpu_reason)
+        plots = not quiet_now
+        self.query_one(PowerPanel).update_from(
+            snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power"), plots
+        )
+        self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason, plots)
+        self.query_one(MemoryPanel).update_from(snapshot, gpu_reason, plots)
         ops = {name: v.ops for name, v in live.variants.items() if v.ops}
         self.query_one(OpsPanel).show_ops(ops, live.current)
         self._write_new_log_lines()

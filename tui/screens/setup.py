@@ -5,8 +5,8 @@ The screen only validates and asks; the App starts the run when it hears `SetupS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -20,90 +20,28 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from core.runspec import RunOptions
 from core.spec import PRESETS, CompressionSpec, SpecError
 from tui.format import fmt_count, fmt_params, fmt_shape
-
-# Keys 1..5 are the paper's presets, 6..8 the other forms; 0 is the uncompressed baseline alone.
-PRESET_KEYS: dict[str, str] = {str(i): p for i, p in enumerate(PRESETS)}
-
-
-class ModelRow(NamedTuple):
-    """A registry entry with whether it can run here and why (computed once, on the App side)."""
-
-    info: Any  # core.models.registry.ModelInfo
-    available: bool
-    reason: str
-
-
-# (RunOptions field, label, parse) for the option inputs, in screen order.
-OPTION_FIELDS: tuple[tuple[str, str, type], ...] = (
-    ("ci_target_pct", "CI target %", float),
-    ("min_iters", "min iterations", int),
-    ("max_iters", "max iterations", int),
-    ("min_seconds", "min seconds", float),
-    ("max_seconds", "max seconds", float),
-    ("idle_seconds", "idle seconds", float),
-    ("repeat", "processes each", int),
-    ("eval_limit", "eval samples", int),
+from tui.setupform import (
+    OPTION_FIELDS,
+    PLACEHOLDERS,
+    ModelRow,
+    describe_spec,
+    missing_cell,
+    option_text,
+    parse_options,
+    sensor_lines,
+    swap_order,
 )
 
-
-def describe_spec(spec: CompressionSpec) -> str:
-    """The setting in words, steps in the order applied."""
-    if spec.is_baseline:
-        return "no compression: measures the baseline only"
-    words = []
-    for step in spec.steps:
-        if step.kind == "q":
-            words.append(f"quantize weights to {step.bits} bits")
-        else:
-            words.append(f"prune {step.fraction * 100:g}% of weights by magnitude")
-    return "; then ".join(words) + "; compared against the baseline"
-
-
-def swap_order(spec: CompressionSpec) -> CompressionSpec:
-    """q8+p0.05 <-> p0.05+q8; the paper quantizes first, but the order changes what survives pruning."""
-    return CompressionSpec(tuple(reversed(spec.steps)))
-
-
-def parse_options(values: dict[str, str], base: RunOptions) -> RunOptions:
-    """RunOptions from the option inputs' text, raising SpecError with one line naming the bad field."""
-    kwargs: dict[str, Any] = {f.name: getattr(base, f.name) for f in fields(RunOptions)}
-    for name, label, kind in OPTION_FIELDS:
-        raw = values.get(name, "").strip()
-        if not raw and name == "eval_limit":
-            kwargs[name] = None
-            continue
-        try:
-            kwargs[name] = kind(raw)
-        except ValueError:
-            what = "a whole number" if kind is int else "a number"
-            raise SpecError(f"{label}: {raw!r} is not {what}") from None
-    options = RunOptions(**kwargs)
-    options.validate()
-    if options.eval_limit is not None and options.eval_limit < 1:
-        raise SpecError(f"eval samples {options.eval_limit} must be at least 1, or empty for the whole set")
-    return options
-
-
-def _option_text(value: float | None) -> str:
-    """An option as typed: whole numbers in full (2000000, not 2e+06), other numbers as short as exact."""
-    if value is None:
-        return ""
-    return str(value) if isinstance(value, int) else f"{value:g}"
-
-
-def sensor_lines(statuses: list[Any] | None) -> Text:
-    """One line per source: ✓/✗, its name, and what it found or why it is not there."""
-    if statuses is None:
-        return Text("probing sensors…", style="dim")
-    text = Text()
-    for i, status in enumerate(statuses):
-        if i:
-            text.append("\n")
-        ok = bool(status.available)
-        text.append("✓ " if ok else "✗ ", style="green" if ok else "red")
-        text.append(f"{status.name:<12}", style="bold" if ok else "dim bold")
-        text.append(str(status.reason), style="" if ok else "dim")
-    return text
+# How the weights column colours each source (core.models.catalog.weights_status).
+WEIGHT_STYLES = {
+    "pretrained": "green",
+    "shipped": "green",
+    "user file": "cyan",
+    "random": "yellow",
+    "none": "red",
+}
+# Keys 1..5 are the paper's presets, 6..8 the other forms; 0 is the uncompressed baseline alone.
+PRESET_KEYS: dict[str, str] = {str(i): p for i, p in enumerate(PRESETS)}
 
 
 class SetupScreen(Screen[None]):
@@ -114,6 +52,7 @@ class SetupScreen(Screen[None]):
         Binding("enter", "run", "Run", show=False),
         Binding("c", "app.compare", "Compare"),
         Binding("o", "swap_order", "Order", show=False),
+        Binding("w", "cycle_weights", "Weights", show=False),
         *(Binding(key, f"preset('{preset}')", preset, show=False) for key, preset in PRESET_KEYS.items()),
     ]
 
@@ -132,9 +71,11 @@ class SetupScreen(Screen[None]):
         compression: str,
         options: RunOptions,
         dataset: str | None = None,
+        pythons: dict[str, str | None] | None = None,
     ) -> None:
         super().__init__()
         self.dataset = dataset
+        self.pythons = {flag: path for flag, path in (pythons or {}).items() if path}  # the ones set
         self.rows = rows
         self.initial_model = model
         self.initial_compression = compression
@@ -159,7 +100,8 @@ class SetupScreen(Screen[None]):
                     value = getattr(self.base_options, name)
                     with Horizontal(classes="option"):
                         yield Label(label, classes="option-label")
-                        yield Input(_option_text(value), id=f"opt-{name}", compact=True)
+                        text, hint = option_text(value), PLACEHOLDERS.get(name, "")
+                        yield Input(text, id=f"opt-{name}", compact=True, placeholder=hint)
         yield Static(id="setup-error")
         yield Footer()
 
@@ -174,16 +116,16 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#models", DataTable)
-        table.add_columns("model", "ok", "family", "params", "input", "weights")
+        table.add_columns("model", "ok", "params", "input", "weights", "missing")
         for row in self.rows:
             info = row.info
             table.add_row(
                 info.name,
                 Text("✓", style="green") if row.available else Text("✗", style="red"),
-                info.family,
                 fmt_params(info.params),
-                fmt_shape(info.input_shape),
-                info.weights_source.split(":")[0].split(" ")[0],
+                fmt_shape(info.input_shape) if info.input_shape else "from file",
+                Text(row.weights or "?", style=WEIGHT_STYLES.get(row.weights, "")),
+                Text(missing_cell(row.missing), style="dim"),
                 key=info.name,
             )
         names = [r.info.name for r in self.rows]
@@ -246,7 +188,15 @@ class SetupScreen(Screen[None]):
         text.append(
             f"  {info.family} {info.task}, {fmt_count(info.params)} params, input {fmt_shape(info.input_shape)}"
         )
-        text.append("\nweights: " + info.weights_source)
+        source = info.weights_source
+        shown = source if not row.weights or source.startswith(row.weights) else row.weights
+        text.append(f"\nweights: {shown}")
+        chosen = getattr(self.app, "weights", None)  # --weights or the w key: every model of this session
+        if chosen is not None and not row.model_args:
+            text.append(f"  (this run: {chosen}, w changes it)", style="yellow")
+        if row.missing.startswith("fetch: "):
+            file_name = row.missing.removeprefix("fetch: ")
+            text.append(f"\npretrained: `tocompress fetch {info.name}` gets {file_name}", style="yellow")
         text.append("\nevaluation data: ")
         if self.dataset:
             text.append(f"{self.dataset} (--dataset)")
@@ -254,6 +204,8 @@ class SetupScreen(Screen[None]):
             text.append(f"{info.dataset} (the model's default)")
         else:
             text.append("none shipped for this model; pass --dataset", style="yellow")
+        if self.pythons:  # worker interpreters other than this one: say which run where
+            text.append("\nworkers: " + ", ".join(f"{path} ({flag})" for flag, path in self.pythons.items()))
         text.append("\n")
         text.append("✓ " if row.available else "✗ ", style="green" if row.available else "red")
         text.append(row.reason, style="" if row.available else "yellow")
@@ -281,6 +233,15 @@ class SetupScreen(Screen[None]):
             return
         self.query_one("#compression", Input).value = str(swap_order(spec))
 
+    def action_cycle_weights(self) -> None:
+        """w: every model with seeded random weights, with pretrained ones, or (again) each with its default."""
+        order = [None, "random", "pretrained"]
+        current = getattr(self.app, "weights", None)
+        chosen = order[(order.index(current) + 1) % len(order)] if current in order else None
+        self.app.weights = chosen  # type: ignore[attr-defined]  # TocompressApp passes it to the session
+        self.notify(f"weights: {chosen or 'each model its default (pretrained where its file is here)'}")
+        self._show_model(self.selected_row())
+
     def action_run(self) -> None:
         """Validate everything, show the first problem as one line, or ask the App to start."""
         row = self.selected_row()
@@ -290,6 +251,14 @@ class SetupScreen(Screen[None]):
         if not row.available:
             self.show_error(f"{row.info.name} cannot run here: {row.reason}")
             return
+        chosen = getattr(self.app, "weights", None)
+        if chosen is not None and not row.model_args:
+            from core.models.registry import availability
+
+            ok, reason = availability(row.info, chosen)
+            if not ok:
+                self.show_error(f"{row.info.name} cannot run with {chosen} weights here: {reason}")
+                return
         try:
             spec = self.current_spec()
             options = self.current_options()

@@ -25,6 +25,31 @@ OP_CLASS_LABELS: dict[str, str] = {
     "G": "other/RNN",
 }
 TOP_TYPES = 3
+# De-quantization's class: always drawn, even at 0%, because its share is the paper's answer for quantized weights.
+ALWAYS_SHOWN = ("F",)
+
+
+def fmt_share(share: float) -> str:
+    """A share as a percentage that never rounds a real cost to "0%": 0.4% stays 0.4%."""
+    if share <= 0:
+        return "0%"
+    return f"{share * 100:.1f}%" if share < 0.1 else f"{share * 100:.0f}%"
+
+
+def device_line(devices: dict[str, Any] | None) -> Text | None:
+    """Time per device and host<->GPU copies per pass, when the trace saw a GPU or a copy (else None)."""
+    by_device = (devices or {}).get("by_device_s") or {}
+    copies = (devices or {}).get("copies_s") or {}
+    if len(by_device) < 2 and not copies and not any("GPU" in d for d in by_device):
+        return None  # one CPU: the total above says it all
+    text = Text("devices: ", style="dim", no_wrap=True, overflow="ellipsis")
+    text.append("  ".join(f"{device} {fmt_seconds(s)}" for device, s in by_device.items()))
+    if copies:
+        text.append(f"  copies {fmt_seconds(sum(copies.values()))}", style="bold yellow")
+        text.append(
+            " (" + ", ".join(f"{kind} {fmt_seconds(s)}" for kind, s in copies.items()) + ")", style="dim"
+        )
+    return text
 
 
 def shares(by: dict[str, float] | None) -> dict[str, float]:
@@ -67,13 +92,17 @@ class OpsPanel(LiveText):
         table.add_column(justify="right", no_wrap=True, style="dim")  # the other variant's share
         for cls, label in OP_CLASS_LABELS.items():
             share = mine.get(cls, 0.0)
-            if not share and not (other or {}).get(cls):
+            if not share and not (other or {}).get(cls) and cls not in ALWAYS_SHOWN:
                 continue  # classes this model never uses would push the used ones out of a small panel
+            flagged = cls in ALWAYS_SHOWN and share > 0
             table.add_row(
-                Text(f"{cls} {label}", style="bold"),
-                Text(("█" * round(share * width)).ljust(width), style="cyan"),
-                f"{share * 100:.0f}%",
-                "" if other is None else f"{other.get(cls, 0.0) * 100:.0f}%",
+                Text(f"{cls} {label}", style="bold yellow" if flagged else "bold"),
+                Text(
+                    ("█" * max(1, round(share * width)) if share else "").ljust(width),
+                    style="yellow" if flagged else "cyan",
+                ),
+                Text(fmt_share(share), style="bold yellow" if flagged else ""),
+                "" if other is None else fmt_share(other.get(cls, 0.0)),
             )
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append(f"{current}", style="bold")
@@ -86,4 +115,5 @@ class OpsPanel(LiveText):
         tops = Text("top: ", style="dim", no_wrap=True, overflow="ellipsis")
         for i, (op, seconds) in enumerate(top):
             tops.append(("  " if i else "") + f"{op} {fmt_seconds(seconds)}")
-        self.show(Group(title, tops, table))
+        devices = device_line(ops.get("devices"))
+        self.show(Group(title, tops, *([devices] if devices else []), table))

@@ -62,8 +62,14 @@ class PowerPanel(Vertical):
         self.border_title = "Power"
 
     def update_from(
-        self, snapshot: dict[str, Any] | None, t0: float, idle_w: float | None, reason: Text
+        self,
+        snapshot: dict[str, Any] | None,
+        t0: float,
+        idle_w: float | None,
+        reason: Text,
+        plots: bool = True,
     ) -> None:
+        """Numbers from the snapshot; the plot too unless `plots` is False (quiet while timing)."""
         series = find_series(snapshot, "power_mw")
         stats = self.query_one("#power-stats", LiveText)
         self.set_class(series is None, "-absent")
@@ -81,7 +87,8 @@ class PowerPanel(Vertical):
         text.append(f"idle {idle_w:.2f} W" if idle_w is not None else "idle —", style="green")
         stats.show(text)
         hlines = [(idle_w, "green")] if idle_w is not None else []
-        self.query_one("#power-plot", TimePlot).draw([(series.t, watts, "W", "cyan")], t0, hlines)
+        if plots:
+            self.query_one("#power-plot", TimePlot).draw([(series.t, watts, "W", "cyan")], t0, hlines)
         readings = []
         for source, key in rail_keys(snapshot):
             value = snapshot[source].latest(key) if snapshot else None
@@ -104,7 +111,10 @@ class LoadPanel(Vertical):
     def on_mount(self) -> None:
         self.border_title = "GPU / CPU load"
 
-    def update_from(self, snapshot: dict[str, Any] | None, t0: float, gpu_reason: str) -> None:
+    def update_from(
+        self, snapshot: dict[str, Any] | None, t0: float, gpu_reason: str, plots: bool = True
+    ) -> None:
+        """Numbers from the snapshot; the plot too unless `plots` is False (quiet while timing)."""
         gpu = find_series(snapshot, "gpu_load_pct")
         cpu = find_series(snapshot, "cpu_load_pct")
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -122,7 +132,7 @@ class LoadPanel(Vertical):
             if s
         ]
         self.set_class(not lines, "-absent")
-        if lines:
+        if lines and plots:
             self.query_one("#load-plot", TimePlot).draw(lines, t0, ylim=(0, 100))
 
 
@@ -137,7 +147,8 @@ class MemoryPanel(Vertical):
         self.border_title = "Memory"
         self.border_subtitle = "worker RSS over time"
 
-    def update_from(self, snapshot: dict[str, Any] | None, gpu_reason: str) -> None:
+    def update_from(self, snapshot: dict[str, Any] | None, gpu_reason: str, plots: bool = True) -> None:
+        """Bars from the snapshot; the RSS trend too unless `plots` is False (quiet while timing)."""
         rss = find_series(snapshot, "rss_bytes")
         used = find_series(snapshot, "ram_used_bytes")
         total = find_series(snapshot, "ram_total_bytes")
@@ -157,7 +168,10 @@ class MemoryPanel(Vertical):
             text.append("GPU memory ", style="bold")
             text.append("not reported: " + gpu_reason, style="dim")
         self.query_one("#memory-bars", LiveText).show(text)
-        set_sparkline(self.query_one("#rss-trend", Sparkline), [] if rss is None else rss.y[-120:].tolist())
+        if plots:
+            set_sparkline(
+                self.query_one("#rss-trend", Sparkline), [] if rss is None else rss.y[-120:].tolist()
+            )
 
     @staticmethod
     def _bar_line(

@@ -1,0 +1,117 @@
+"""Sweep points: the figures of one result line that the front, the recommendation and the screen need.
+
+Accuracy is top-1 where the evaluation set has labels; otherwise fidelity (`accuracy.fidelity.agreement`, or a
+top-level `fidelity.agreement`: how often the compressed model agrees with the baseline), so a model without
+labels still has a quality axis. Missing figures stay None, never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.comparison import headline_run
+from core.comparison_rows import metric_value
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured setting of one model."""
+
+    key: str
+    model: str
+    setting: str
+    status: str
+    size_bytes: float | None
+    latency_s: float | None
+    energy_j: float | None
+    top1: float | None  # 0..1
+    fidelity: float | None  # 0..1 agreement with the baseline's outputs
+    params: float | None
+    index: int  # line number in the sweep file (0-based), to open its full result
+    latency_ci_pct: float | None = None  # 95% CI half-width of the mean latency, % of the mean
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.setting == "baseline"
+
+    def quality(self, kind: str) -> float | None:
+        """Top-1 or fidelity, as `kind` says ("top1" or "fidelity")."""
+        if kind == "fidelity":
+            return 1.0 if self.is_baseline and self.fidelity is None else self.fidelity
+        return self.top1
+
+
+def point_run(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The run a line stands for: the one of its sweep setting (a point's line also carries the baseline run)."""
+    setting = (record.get("sweep") or {}).get("setting")
+    runs = [r for r in record.get("runs") or [] if r.get("variant") == setting]
+    return runs[-1] if runs else headline_run(record)
+
+
+def point_of(record: dict[str, Any], index: int) -> Point | None:
+    """The point of one sweep line, None when the line is not a sweep point."""
+    sweep = record.get("sweep")
+    run = point_run(record)
+    if not isinstance(sweep, dict) or run is None:
+        return None
+    return Point(
+        key=str(sweep.get("key")),
+        model=str(sweep.get("model") or record.get("model")),
+        setting=str(sweep.get("setting") or run.get("variant")),
+        status=str(record.get("status")),
+        size_bytes=metric_value(run, ("model", "size_bytes")),
+        latency_s=metric_value(run, ("latency", "mean_s")),
+        energy_j=metric_value(run, ("energy", "j_per_inference")),
+        top1=metric_value(run, ("accuracy", "top1")),
+        fidelity=_fidelity(run),
+        params=metric_value(run, ("model", "params")),
+        index=index,
+        latency_ci_pct=metric_value(run, ("latency", "ci95_halfwidth_pct")),
+    )
+
+
+def _fidelity(run: dict[str, Any]) -> float | None:
+    """Agreement with the baseline's top-1: the run stage writes it inside the accuracy block."""
+    for path in (("accuracy", "fidelity", "agreement"), ("fidelity", "agreement")):
+        value = metric_value(run, path)
+        if value is not None:
+            return value
+    return None
+
+
+def points_of(records: list[dict[str, Any]]) -> list[Point]:
+    return [p for i, r in enumerate(records) if (p := point_of(r, i)) is not None]
+
+
+def quality_kind(points: list[Point]) -> str | None:
+    """ "top1" when the model's baseline (else any point) has top-1, "fidelity" when only that exists, else None."""
+    base = [p for p in points if p.is_baseline]
+    for pool in (base, points):
+        if any(p.top1 is not None for p in pool):
+            return "top1"
+    if any(p.fidelity is not None for p in points):
+        return "fidelity"
+    return None
+
+
+def accuracy_drop_points(point: Point, baseline: Point | None, kind: str | None) -> float | None:
+    """Quality lost against the baseline, in percentage points (positive = worse); None when not known."""
+    if kind is None:
+        return None
+    value = point.quality(kind)
+    base = baseline.quality(kind) if baseline is not None else (1.0 if kind == "fidelity" else None)
+    if value is None or base is None:
+        return None
+    return (base - value) * 100.0
+
+
+def by_model(points: list[Point]) -> dict[str, list[Point]]:
+    out: dict[str, list[Point]] = {}
+    for p in points:
+        out.setdefault(p.model, []).append(p)
+    return out
+
+
+def baseline_of(points: list[Point]) -> Point | None:
+    return next((p for p in points if p.is_baseline), None)

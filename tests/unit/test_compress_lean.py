@@ -1,0 +1,85 @@
+"""The low-memory compress path (lean freezer + chunked codec) writes what the plain path writes: the same tensors,
+byte for byte, the same counts, and a graph that computes the same outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from core.compress import streamcodec  # noqa: E402
+from core.compress.artifact import read_artifact_header, save_artifact  # noqa: E402
+from core.compress.container import payload_slice, read_container  # noqa: E402
+from core.compress.freeze import freeze_model, freeze_model_lean  # noqa: E402
+from core.compress.graph_build import build_graph, session_config  # noqa: E402
+from core.compress.tensorcodec import decode_tensor, encode_tensor  # noqa: E402
+from core.spec import CompressionSpec  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model() -> keras.Model:
+    keras.utils.set_random_seed(1)
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.DepthwiseConv2D(3, padding="same"),
+            keras.layers.BatchNormalization(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("text", ["baseline", "q8", "q6", "q3:load", "q8:ch", "q8+p0.5"])
+def test_chunked_codec_matches_the_plain_one(text, monkeypatch):
+    monkeypatch.setattr(streamcodec, "CHUNK_VALUES", 64)  # several chunks, a partial last one
+    spec = CompressionSpec.parse(text)
+    w = np.random.default_rng(0).standard_normal((7, 5, 13)).astype(np.float32)
+    w[0, 0, :4] = 0.0
+    meta, pieces, nonzero = streamcodec.encode_pieces(w, spec)
+    plain_meta, plain_payload = encode_tensor(w, spec)
+    assert meta == plain_meta and b"".join(pieces) == plain_payload
+    assert nonzero == int(np.count_nonzero(decode_tensor(plain_meta, plain_payload)))
+
+
+@pytest.mark.parametrize("fill", [0.0, 0.5])
+def test_constant_tensors_code_as_the_plain_codec_does(fill):
+    w, spec = np.full((4, 4), fill, np.float32), CompressionSpec.parse("q8")
+    meta, pieces, nonzero = streamcodec.encode_pieces(w, spec)
+    assert (meta, b"".join(pieces)) == encode_tensor(w, spec)
+    assert nonzero == (16 if fill else 0) and decode_tensor(meta, b"".join(pieces)).max() == fill
+
+
+@pytest.mark.parametrize("text", ["baseline", "q8"])
+def test_lean_artifact_equals_plain_artifact(model, tmp_path, text):
+    plain_graph, inputs, outputs = freeze_model(model)
+    plain = save_artifact(plain_graph, inputs, outputs, text, tmp_path / "plain.tcz")
+    lean_graph, lean_inputs, lean_outputs, values = freeze_model_lean(model)
+    assert len(values) == len(
+        model.weights
+    )  # every weight read from its variable, none copied into the graph
+    lean = save_artifact(lean_graph, lean_inputs, lean_outputs, text, tmp_path / "lean.tcz", values=values)
+    assert (lean.params, lean.nonzero_params) == (plain.params, plain.nonzero_params)
+    assert lean.params == model.count_params()
+    plain_header, plain_payload = read_container(plain.path)
+    lean_header, lean_payload = read_container(lean.path)
+    plain_tensors = sorted(bytes(payload_slice(plain_payload, e)) for e in plain_header["tensors"])
+    lean_tensors = sorted(bytes(payload_slice(lean_payload, e)) for e in lean_header["tensors"])
+    assert lean_tensors == plain_tensors
+    assert read_artifact_header(lean.path)["params"] == model.count_params()
+
+    x = np.random.default_rng(2).standard_normal((4, 8, 8, 3)).astype(np.float32)
+    results = []
+    for path in (plain.path, lean.path):
+        built = build_graph(path)
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.compat.v1.import_graph_def(built.graph_def, name="")
+        with tf.compat.v1.Session(graph=graph, config=session_config(tf)) as sess:
+            results.append(sess.run(built.outputs[0], {built.inputs[0]: x}))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+    if text == "baseline":
+        np.testing.assert_allclose(results[1], model(x, training=False).numpy(), rtol=1e-4, atol=1e-5)
