@@ -35,12 +35,17 @@ def as_probabilities(scores):
 
 def fidelity(reference, scores):
     # type: (np.ndarray, np.ndarray) -> Dict[str, Any]
-    """Top-1 agreement share and mean KL(reference || scores) over the samples (rows) of two score arrays."""
+    """Top-1 agreement share and mean KL(reference || scores) over the samples (rows) of two score arrays; for
+    integer outputs (a translator's token ids) the share of identical rows, and no KL."""
     if np.shape(reference) != np.shape(scores):
         raise ValueError(f"outputs of shape {np.shape(scores)} cannot be compared with {np.shape(reference)}")
     n = int(len(scores))
     if n == 0:
         return {"agreement": None, "kl_mean": None, "n_samples": 0, "reason": "no samples"}
+    if np.issubdtype(np.asarray(scores).dtype, np.integer):  # a decoder's token ids, not a distribution
+        same = np.all(np.asarray(reference).reshape(n, -1) == np.asarray(scores).reshape(n, -1), axis=1)
+        return {"agreement": float(np.mean(same)), "kl_mean": None, "n_samples": n, "unit": "sequence",
+                "reason": "the model emits token ids: agreement is the share of identical outputs, no KL"}  # fmt: skip
     p, q = as_probabilities(reference), as_probabilities(scores)
     agreement = float(np.mean(np.argmax(p, axis=1) == np.argmax(q, axis=1)))
     p, q = _clip(p), _clip(q)

@@ -71,3 +71,14 @@ def test_baseline_saves_and_a_variant_compares_or_says_why(tmp_path):
     assert other["agreement"] is None and "other weights" in other["reason"]
     moved = fidelity_block("q8", base, source, x + 1, eval_path)
     assert moved["agreement"] is None and "other samples" in moved["reason"]
+
+
+def test_token_id_outputs_compare_whole_sequences_without_kl():
+    """A translator emits token ids: agreement is the share of identical sentences, and KL is null with why."""
+    reference = np.array(
+        [[5, 6, 2, 0], [7, 8, 9, 2], [3, 2, 0, 0]], dtype=np.float32
+    )  # as saved by the baseline
+    scores = np.array([[5, 6, 2, 0], [7, 8, 4, 2], [3, 2, 0, 0]], dtype=np.int32)
+    out = fidelity(reference, scores)
+    assert out["agreement"] == pytest.approx(2 / 3)
+    assert out["kl_mean"] is None and "token ids" in out["reason"]
