@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any, Dict, Iterable, List, Mapping, Optional  # noqa: F401 (used by the type comments)
 
 from core.measure.opclasses import node_class
+from core.measure.stepstats import duration_s, op_type
 
 _KERNELS = "/stream:all"
 _COPIES = "/memcpy"
@@ -22,20 +23,6 @@ def short_device(name):
     """`/job:localhost/replica:0/task:0/device:GPU:0/stream:all` -> `GPU:0`; `/device:CPU:0` -> `CPU:0`."""
     tail = name.rsplit("device:", 1)[-1]
     return tail.split("/", 1)[0] or name
-
-
-def _duration_s(ns):
-    # type: (Any) -> float
-    if ns.all_start_nanos:
-        return (ns.op_end_rel_nanos - ns.op_start_rel_nanos) / 1e9
-    return (ns.op_end_rel_micros - ns.op_start_rel_micros) / 1e6
-
-
-def _op_type(ns, graph_ops):
-    # type: (Any, Mapping[str, str]) -> str
-    _, sep, rest = ns.timeline_label.partition(" = ")
-    kernel = rest.split("(", 1)[0].strip() if sep else ""
-    return kernel or graph_ops.get(ns.node_name, "Unknown")
 
 
 def device_summary(step_stats_list, graph_ops=None):
@@ -57,20 +44,20 @@ def device_summary(step_stats_list, graph_ops=None):
         for dev in step_stats.dev_stats:
             if dev.device.endswith(_KERNELS):
                 for ns in dev.node_stats:
-                    kernel_s[ns.node_name.rpartition(":")[0] or ns.node_name] += _duration_s(ns)
+                    kernel_s[ns.node_name.rpartition(":")[0] or ns.node_name] += duration_s(ns)
             elif dev.device.endswith(_COPIES):
                 for ns in dev.node_stats:
                     kind = next((k for k in _COPY_KINDS if ns.node_name.endswith(k)), "copy")
-                    copies[f"{short_device(dev.device)} {kind}"] += _duration_s(ns)
+                    copies[f"{short_device(dev.device)} {kind}"] += duration_s(ns)
         for dev in step_stats.dev_stats:
             if dev.device.endswith(_COPIES) or any(marker in dev.device for marker in _SKIP):
                 continue
             device = short_device(dev.device)
             for ns in dev.node_stats:
-                op = _op_type(ns, graph_ops)
+                op = op_type(ns, graph_ops)
                 if node_class(op, ns.node_name) is None:
                     continue
-                by_device[device] += kernel_s.get(ns.node_name, _duration_s(ns))
+                by_device[device] += kernel_s.get(ns.node_name, duration_s(ns))
                 op_devices[op].add(device)
     scale = 1.0 / passes if passes else 0.0
     return {

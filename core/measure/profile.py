@@ -13,6 +13,7 @@ from typing import Any, DefaultDict, Dict, Iterator, List, Mapping, Optional, Se
 
 from core.measure.devices import device_summary
 from core.measure.opclasses import CLASS_LABELS, node_class
+from core.measure.stepstats import duration_s, op_type
 
 _GPU_KERNELS_SUFFIX = "/stream:all"
 # Per-stream, memcpy and sync records repeat or sit beside the /stream:all kernels; they are not ops.
@@ -47,21 +48,6 @@ class OpProfile:
         }
 
 
-def _duration_s(ns):
-    # type: (Any) -> float
-    if ns.all_start_nanos:
-        return (ns.op_end_rel_nanos - ns.op_start_rel_nanos) / 1e9
-    return (ns.op_end_rel_micros - ns.op_start_rel_micros) / 1e6
-
-
-def _op_type(ns, graph_ops):
-    # type: (Any, Mapping[str, str]) -> str
-    """The kernel name from the timeline label (`name = _MklNativeConv2D(a, b)`), else the graph node's op."""
-    _, sep, rest = ns.timeline_label.partition(" = ")
-    kernel = rest.split("(", 1)[0].strip() if sep else ""
-    return kernel or graph_ops.get(ns.node_name, "Unknown")
-
-
 def op_times_s(step_stats, graph_ops=None):
     # type: (Any, Optional[Mapping[str, str]]) -> Dict[OpKey, float]
     """Seconds per (op type, class) in one traced run's StepStats, bookkeeping ops left out.
@@ -78,18 +64,18 @@ def op_times_s(step_stats, graph_ops=None):
                 name, sep, op = ns.node_name.rpartition(":")  # "<node name>:<op type>"
                 if not sep:
                     name, op = ns.node_name, ""
-                kernel_s[name] += _duration_s(ns)
+                kernel_s[name] += duration_s(ns)
                 kernel_op[name] = op
     times = defaultdict(float)  # type: DefaultDict[OpKey, float]
     for dev in step_stats.dev_stats:
         if any(marker in dev.device for marker in _ACTIVITY_MARKERS):
             continue
         for ns in dev.node_stats:
-            op = _op_type(ns, graph_ops)
+            op = op_type(ns, graph_ops)
             seconds = kernel_s.pop(ns.node_name, None)
             cls = node_class(op, ns.node_name)
             if cls is not None:
-                times[(op, cls)] += _duration_s(ns) if seconds is None else seconds
+                times[(op, cls)] += duration_s(ns) if seconds is None else seconds
     for name, seconds in kernel_s.items():  # kernels whose launching node has no host record
         op = kernel_op[name] or graph_ops.get(name, "Unknown")
         cls = node_class(op, name)

@@ -9,13 +9,13 @@ accuracy is not measured.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
+from core.models.weights import WEIGHTS_DIR_ENV, weights_dirs
 from core.paths import assets_dir
 
 DIGITS_CNN = "digits-cnn"
@@ -23,7 +23,6 @@ DIGITS_CNN_FILE = ("models", "digits-cnn.keras")
 NMT_DEMO = "nmt-demo"  # shipped translation demo (scripts/train_nmt_demo.py); its vocabulary ships beside it
 NMT_DEMO_FILE = ("models", "nmt-demo.keras")
 NMT_DEMO_VOCAB = ("models", "nmt-demo.vocab.json")
-WEIGHTS_DIR_ENV = "TOCOMPRESS_WEIGHTS_DIR"
 WEIGHT_KINDS = ("pretrained", "random")
 RANDOM_SEED = 0  # every random-weight model is built from this seed, so two runs measure the same network
 
@@ -179,17 +178,6 @@ def get_model_info(name: str) -> ModelInfo:
         known = ", ".join(m.name for m in _MODELS)
         raise UnknownModelError(f"unknown model {name!r}; choose one of: {known}")
     return info
-
-
-def weights_dirs() -> list[Path]:
-    """Folders searched for pretrained weights, in order: $TOCOMPRESS_WEIGHTS_DIR, then Keras's own cache."""
-    dirs = []
-    override = os.environ.get(WEIGHTS_DIR_ENV)
-    if override:
-        dirs.append(Path(override).expanduser())
-    keras_home = os.environ.get("KERAS_HOME")
-    dirs.append((Path(keras_home).expanduser() if keras_home else Path.home() / ".keras") / "models")
-    return dirs
 
 
 def find_weights(info: ModelInfo) -> Path | None:
