@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.compress.bitpack import best_rice_k, pack_bits, rice_decode, rice_encode, unpack_bits  # noqa: E402
+from core.artifact.bitpack import best_rice_k, pack_bits, rice_decode, rice_encode, unpack_bits  # noqa: E402
 
 
 def best_ms(fn, repeat: int = 5) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.session import Session  # noqa: E402
+from core.run.session import Session  # noqa: E402
 from tests.fixtures.boards import make_tx2_tree  # noqa: E402
 from tests.fixtures.runs import quick_config  # noqa: E402
 

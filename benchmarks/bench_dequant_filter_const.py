@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tensorflow as tf  # noqa: E402
 
-from core.compress.artifact import save_artifact  # noqa: E402
+from core.artifact.graph_build import build_graph, session_config  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
-from core.compress.graph_build import build_graph, session_config  # noqa: E402
+from core.compress.writer import save_artifact  # noqa: E402
 from core.measure.profile import op_times_s  # noqa: E402
 from core.models.builders import load_model  # noqa: E402
 

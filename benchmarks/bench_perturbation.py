@@ -37,9 +37,9 @@ def bare(artifact: str, options_json: str) -> None:
     """Child process: time the artifact's graph with the run stage's own rule, and print one JSON line."""
     import tensorflow as tf
 
-    from core.compress.graph_build import build_graph, session_config
+    from core.artifact.graph_build import build_graph, session_config
     from core.measure.timing import measure_latency
-    from core.worker.evaldata import eval_data_path, load_eval_data
+    from core.samples.evaldata import eval_data_path, load_eval_data
     from core.worker.loop import warm_up
     from core.worker.runner import Options
 

@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.run.session import Session, SessionConfig  # noqa: E402
 from core.runspec import RunOptions  # noqa: E402
-from core.session import Session, SessionConfig  # noqa: E402
 from core.spec import CompressionSpec  # noqa: E402
 from tests.fixtures.boards import TX2_MONITORS  # noqa: E402
 

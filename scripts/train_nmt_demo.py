@@ -71,7 +71,7 @@ def make_corpus() -> tuple[list[tuple], list[tuple]]:
 def make_vocabs():
     import re
 
-    from core.worker.vocab import CONTINUATION, SPECIAL_TOKENS, Vocab
+    from core.samples.vocab import CONTINUATION, SPECIAL_TOKENS, Vocab
 
     english = sorted({w for n in range(N_NUMBERS) for w in re.findall(r"\w+|[^\w\s]", number_words(n)[0])})
     german = [*GERMAN_PIECES, *(CONTINUATION + p for p in GERMAN_PIECES)]
@@ -88,7 +88,7 @@ def main() -> None:
     import sacrebleu
 
     from core.models.nmt import NMTConfig, build_nmt
-    from core.worker.vocab import BOS_ID, UNK_ID, pad_batch, save_vocabs
+    from core.samples.vocab import BOS_ID, UNK_ID, pad_batch, save_vocabs
 
     started, started_cpu = time.perf_counter(), time.process_time()
     train, test = make_corpus()

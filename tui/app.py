@@ -27,7 +27,7 @@ from tui.screens.dialogs import HelpScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import DASHBOARD_MODES, LiveRun, RunScreen
 from tui.screens.setup import SetupScreen
-from tui.setupform import ModelRow, catalog_rows
+from tui.view.setupform import ModelRow, catalog_rows
 
 ProbeFn = Callable[[str], list[Any]]
 
@@ -80,7 +80,7 @@ class TocompressApp(App[None]):
             weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
         )
         self.quiet = quiet  # quiet while timing (tui.screens.run): fewer redraws while the model is timed
-        self.pin = pin  # CPU placement (core.pinning); None: by core count
+        self.pin = pin  # CPU placement (core.run.pinning); None: by core count
         self.model = model
         self.compression = compression
         self.autorun = autorun
@@ -165,7 +165,7 @@ class TocompressApp(App[None]):
         self, model: str, compression: CompressionSpec, options: RunOptions, replay: Path | None = None
     ) -> None:
         """Build the session, show the live screen, and run the session in a thread worker."""
-        from core.session import SessionConfig
+        from core.run.session import SessionConfig
 
         statuses = self.sensor_statuses
         config = SessionConfig(
@@ -324,13 +324,13 @@ class TocompressApp(App[None]):
 
 
 def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:
-    from core.session import Session
+    from core.run.session import Session
 
     return Session(config, on_event=on_event)
 
 
 def _new_replay(path: Path, on_event: Callable[[dict[str, Any]], None], speed: float) -> Any:
-    from core.replay_session import ReplaySession
+    from core.run.replay import ReplaySession
 
     return ReplaySession(path, on_event, speed)
 

@@ -12,7 +12,7 @@ from typing import Any
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-from core.compress.graphcompat import strip_default_attrs
+from core.artifact.graphcompat import strip_default_attrs
 
 
 def freeze_model(model: Any) -> tuple[Any, list[str], list[str]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.compress.artifact import ArtifactInfo, save_artifact
+from core.compress.writer import ArtifactInfo, save_artifact
 from core.spec import CompressionSpec, Step
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.compress.tensordecode import dequantize_codes
+from core.artifact.tensordecode import dequantize_codes
 
 MIN_QUANT_BITS = 2
 MAX_QUANT_BITS = 16

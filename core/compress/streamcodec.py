@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.compress.bitpack import pack_bits
+from core.artifact.bitpack import pack_bits
+from core.artifact.tensordecode import dequantize_codes
 from core.compress.quantize import affine_range
 from core.compress.tensorcodec import TensorMeta, decode_tensor, encode_tensor, tensor_steps
-from core.compress.tensordecode import dequantize_codes
 from core.spec import CompressionSpec, Step
 
 # Elements per chunk: a multiple of 8, so packed chunks of any width join on byte boundaries.

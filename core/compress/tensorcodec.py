@@ -1,5 +1,5 @@
 """Encode one weight tensor under a compression spec's tensor-level steps (unstructured pruning and quantization,
-in the order written) into bytes; decode it back (through core.compress.tensordecode, which the run stage shares).
+in the order written) into bytes; decode it back (through core.artifact.tensordecode, which the run stage shares).
 
 "q8+p0.25" quantizes, then prunes by the magnitude of the de-quantized weights; "p0.25+q8" prunes, then quantizes
 only the survivors over their own range. Either way a pruned tensor is stored as a sparsity structure plus the
@@ -26,16 +26,16 @@ from typing import Any
 
 import numpy as np
 
-from core.compress.bitpack import (
+from core.artifact.bitpack import (
     best_rice_k,
     pack_bits,
     packed_size_bytes,
     rice_encode,
     rice_size_bytes,
 )
+from core.artifact.tensordecode import FLOAT_BITS, CodecError, decode_float, dequantize_channel_codes
 from core.compress.prune import magnitude_mask
 from core.compress.quantize import dequantize, quantize, quantize_per_channel
-from core.compress.tensordecode import FLOAT_BITS, CodecError, decode_float, dequantize_channel_codes
 from core.spec import CompressionSpec, Step
 
 __all__ = ["CodecError", "TensorMeta", "decode_tensor", "encode_tensor", "is_compressible", "tensor_steps"]

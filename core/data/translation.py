@@ -2,7 +2,7 @@
 evaluation samples made from it: source ids, reference strings and the target vocabulary.
 
 The compress stage (and the CLI's preflight) call this; the run stage gets the samples as the `.npz` file
-(core.worker.evaldata) and decodes with core.worker.vocab, so this module may use the registry and modern Python.
+(core.samples.evaldata) and decodes with core.samples.vocab, so this module may use the registry and modern Python.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.worker.evaldata import EvalData
-from core.worker.vocab import SPECIAL_TOKENS, load_vocabs, pad_batch
+from core.samples.evaldata import EvalData
+from core.samples.vocab import SPECIAL_TOKENS, load_vocabs, pad_batch
 
 # `--dataset SRC:REF`: two files; the named sets below ship in assets/.
 NAMED_SETS = {"numbers-en-de-test": ("data/numbers-en-de/test.en", "data/numbers-en-de/test.de")}

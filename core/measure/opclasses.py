@@ -6,7 +6,7 @@ move no data, so per-op totals leave them out rather than letting them dilute cl
 
 Keras 3 runs batch/layer/group normalization at inference as plain Mul/AddV2/Rsqrt/Mean ops, with no
 FusedBatchNorm kernel, so `node_class` also looks at the node's name scope to put those ops in D. Likewise the
-run-time de-quantization of a weight (core.compress.graph_build) lives in a `<weight>/dequantize/` scope, whose
+run-time de-quantization of a weight (core.artifact.graph_build) lives in a `<weight>/dequantize/` scope, whose
 Mul/Add (per-channel scales, the affine offset) belong to de-quantizing and count as F with the Dequantize op.
 
 Python 3.6-compatible: the runner on a TX2 classifies its own trace.

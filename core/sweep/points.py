@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.comparison import headline_run
-from core.comparison_rows import metric_value
+from core.report.comparison import headline_run
+from core.report.rows import metric_value
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def recommend(
 
 
 def _inside_ci(a: Candidate, b: Candidate) -> bool:
-    """The two objective values differ by less than both points' latency CIs (core.comparison.inside_ci's rule)."""
+    """The two objective values differ by less than both points' latency CIs (core.report.comparison.inside_ci's rule)."""
     ha, hb = a.point.latency_ci_pct, b.point.latency_ci_pct
     if ha is None or hb is None:
         return False

@@ -1,5 +1,5 @@
 """Run a sweep: per model the baseline once, then each setting (or a bisection search), every point in fresh
-worker processes through core.session.Session, each result appended to the sweep file as soon as it exists.
+worker processes through core.run.session.Session, each result appended to the sweep file as soon as it exists.
 
 Points already in the file (same model, setting, options and dataset) are skipped, so a sweep started again after
 a kill goes on where it stopped; a point cut mid-way left no line and is measured again.
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.comparison import baseline_run
-from core.results import make_result_file
+from core.report.comparison import baseline_run
+from core.report.result_file import make_result_file
 from core.runspec import RunOptions
 from core.spec import CompressionSpec
 from core.sweep.points import accuracy_drop_points, point_of, point_run
@@ -71,7 +71,7 @@ SessionFactory = Callable[..., Any]
 
 
 def _default_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:
-    from core.session import Session
+    from core.run.session import Session
 
     return Session(config, on_event=on_event)
 
@@ -165,7 +165,7 @@ class SweepRunner:
         return record
 
     def _measure(self, model: str, spec: CompressionSpec) -> dict[str, Any]:
-        from core.session import SessionConfig
+        from core.run.session import SessionConfig
 
         plan = self.plan
         config = SessionConfig(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import UserError
-from core.results import _clean
+from core.report.result_file import _clean
 from core.runspec import RunOptions
 
 

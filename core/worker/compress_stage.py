@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.compress.container import ArtifactError
+from core.artifact.container import ArtifactError
 from core.runspec import RunSpec
+from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 from core.spec import SpecError
-from core.worker.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 
 SYNTHETIC_SAMPLES = 32
 SYNTHETIC_SEED = 0
@@ -29,8 +29,8 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
     import keras
     import tensorflow as tf
 
-    from core.compress.artifact import read_artifact_header
     from core.compress.pipeline import artifact_path, compress_model
+    from core.compress.writer import read_artifact_header
     from core.models.builders import load_model
 
     try:
@@ -52,8 +52,8 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
         stage="compress",
     )
     phase("load")
-    if spec.model_args:  # a model the user brings (core.models.user_load)
-        from core.models.user_load import compress_user_model
+    if spec.model_args:  # a model the user brings (core.worker.user_compress)
+        from core.worker.user_compress import compress_user_model
 
         return compress_user_model(spec, data, emit, phase)
     variant = str(spec.compression)

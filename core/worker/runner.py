@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (used by th
 
 import numpy as np
 
-from core.worker.evaldata import NO_LABELS_REASON, eval_data_path, load_eval_data
+from core.samples.evaldata import NO_LABELS_REASON, eval_data_path, load_eval_data
 from core.worker.loop import time_inference
 
 EVAL_BATCH = 256
@@ -66,7 +66,7 @@ def run_stage(data, emit, phase_event):
         return
     import tensorflow as tf
 
-    from core.compress.graph_build import build_graph, session_config, session_options
+    from core.artifact.graph_build import build_graph, session_config, session_options
 
     settings = session_options(options.threads)
     _hello(emit, data, tf, settings)
@@ -172,7 +172,7 @@ def _hello(emit, data, tf, session_options):
 def _drop_unknown_attrs(graph_def, emit):
     # type: (Any, Callable[..., None]) -> None
     """Let an older TensorFlow import a graph written by a newer one (attributes it does not know are dropped)."""
-    from core.compress.graphcompat import drop_unknown_attrs
+    from core.artifact.graphcompat import drop_unknown_attrs
 
     dropped = drop_unknown_attrs(graph_def)
     if dropped:

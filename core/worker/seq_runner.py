@@ -12,7 +12,7 @@ from typing import Any, Callable, List  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
-from core.worker.vocab import PAD_ID, Vocab
+from core.samples.vocab import PAD_ID, Vocab
 
 EVAL_BATCH = 64
 EXAMPLES = 3  # hypotheses shown with the score, so a bad BLEU can be looked at

@@ -13,7 +13,7 @@ from typing import Any, Optional  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
-from core.worker.evaldata import NO_LABELS_REASON
+from core.samples.evaldata import NO_LABELS_REASON
 from core.worker.loop import time_inference
 
 PER_OP_REASON = "per-op time is not measured for TFLite forms: LiteRT's Python API exposes no per-op timing"

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from core.results import load_result
+from core.report.result_file import load_result
 from core.runspec import RunOptions
 from core.telemetry.detect import SourceStatus
 from tui.app import TocompressApp, make_app
-from tui.setupform import ModelRow
+from tui.view.setupform import ModelRow
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RESULT_Q8 = FIXTURES / "result_q8.json"
@@ -44,7 +44,7 @@ def fixed_rows() -> list[ModelRow]:
     import os
     from unittest import mock
 
-    from tui.setupform import catalog_rows
+    from tui.view.setupform import catalog_rows
 
     empty = "/nonexistent/tocompress-weights"
     with mock.patch.dict(os.environ, {"TOCOMPRESS_WEIGHTS_DIR": empty, "KERAS_HOME": empty}):

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Static
 
-from core.comparison import comparisons_of
-from core.results import load_result, validate_result
-from tui.format import BETTER_STYLE, MISSING, NEUTRAL_STYLE, WORSE_STYLE, change_text
+from core.report.comparison import comparisons_of
+from core.report.result_file import load_result, validate_result
 from tui.screens.compare import CompareScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.setup import SetupScreen
+from tui.view.format import BETTER_STYLE, MISSING, NEUTRAL_STYLE, WORSE_STYLE, change_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

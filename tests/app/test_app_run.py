@@ -10,7 +10,7 @@ import time
 import pytest
 from textual.widgets import RichLog
 
-from core.results import load_result, validate_result
+from core.report.result_file import load_result, validate_result
 from tui.screens.dialogs import ConfirmScreen, HelpScreen
 from tui.screens.results import ResultsScreen
 from tui.screens.run import RunScreen

@@ -8,7 +8,7 @@ from tui.app import TocompressApp
 from tui.screens.dialogs import HelpScreen
 from tui.screens.run import RunScreen
 from tui.screens.setup import SetupScreen
-from tui.setupform import ModelRow
+from tui.view.setupform import ModelRow
 
 
 async def test_opens_on_the_demo_model_with_q8(build_app, text_of):
@@ -82,7 +82,7 @@ async def test_bad_option_and_unavailable_model_are_refused_with_the_reason(buil
 
 
 async def test_user_file_is_listed_last_and_runs_with_its_args(build_app, monkeypatch, tmp_path, text_of):
-    from tui.setupform import catalog_rows
+    from tui.view.setupform import catalog_rows
 
     args = {"path": str(tmp_path / "mynet.keras"), "input_shape": [32, 32, 3], "preprocess": "tf"}
     rows = catalog_rows(args)

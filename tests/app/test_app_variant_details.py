@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from core.results import load_result
+from core.report.result_file import load_result
 from tui.widgets.ops import OpsPanel
 
 FIXTURES = Path(__file__).parent / "fixtures"

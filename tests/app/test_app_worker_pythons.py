@@ -8,8 +8,8 @@ import sys
 import pytest
 from textual.widgets import Static
 
-from tui.cli import build_parser
-from tui.preflight import UsageError, check_worker_python
+from tui.cli.main import build_parser
+from tui.cli.preflight import UsageError, check_worker_python
 
 
 def test_both_flags_parse_for_the_dashboard_and_run():

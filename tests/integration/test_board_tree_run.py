@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.results import validate_result
-from core.session import Session
+from core.report.result_file import validate_result
+from core.run.session import Session
 from tests.fixtures.boards import make_tx2_tree
 from tests.fixtures.runs import quick_config
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from core.results import validate_result
-from core.session import Session
+from core.report.result_file import validate_result
+from core.run.session import Session
 from tests.fixtures.runs import quick_config
 
 pytestmark = pytest.mark.integration

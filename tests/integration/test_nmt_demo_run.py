@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core.results import validate_result
+from core.report.result_file import validate_result
 from tests.conftest import FAST_RUN_ARGS, ROOT
 
 pytestmark = pytest.mark.integration

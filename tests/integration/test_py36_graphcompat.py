@@ -15,7 +15,7 @@ from tests.fixtures.py36 import ROOT, py36_python
 
 tf = pytest.importorskip("tensorflow")
 
-from core.compress.graphcompat import strip_default_attrs  # noqa: E402
+from core.artifact.graphcompat import strip_default_attrs  # noqa: E402
 from tests.fixtures.graphs import frozen_digits_cnn, run_graph  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -26,7 +26,7 @@ _RUNNER = textwrap.dedent(
     import sys
     import numpy as np
     import tensorflow as tf
-    from core.compress.graphcompat import drop_unknown_attrs
+    from core.artifact.graphcompat import drop_unknown_attrs
 
     folder, input_name, output_name = sys.argv[1:4]
     graph_def = tf.compat.v1.GraphDef()

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from core.results import validate_result
+from core.report.result_file import validate_result
 from tests.conftest import FAST_RUN_ARGS
 from tests.fixtures.py36 import ROOT, py36_python
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.comparison import comparisons_of
-from core.results import validate_result
-from core.session import Session
+from core.report.comparison import comparisons_of
+from core.report.result_file import validate_result
+from core.run.session import Session
 from tests.fixtures.runs import quick_config
 
 pytestmark = pytest.mark.integration

@@ -4,9 +4,9 @@ import json
 import shutil
 from pathlib import Path
 
-from core.results import load_result
-from tui.cli import main
-from tui.runcmd import print_summary
+from core.report.result_file import load_result
+from tui.cli.main import main
+from tui.cli.run import print_summary
 
 FIXTURE = Path(__file__).parent.parent / "app" / "fixtures" / "result_q8.json"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tui.cli import main
+from tui.cli.main import main
 
 
 def _run(capsys, *argv):

@@ -7,7 +7,7 @@ with an NVIDIA GPU sees the same output.
 
 from tests.fixtures.boards import make_tx2_tree
 from tests.fixtures.sensors import use_host_free_sensors
-from tui.cli import main
+from tui.cli.main import main
 
 SOURCES = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl", "host")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.sweep.grid import sweep_command_for
-from tui.cli import main
+from tui.cli.main import main
 
 SWEEP = Path(__file__).parents[1] / "app" / "fixtures" / "sweep_two_models.jsonl"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.comparison import (
+from core.report.comparison import (
     NothingToCompareError,
     compare,
     compare_results,

@@ -17,15 +17,15 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from core.compress.artifact import (  # noqa: E402
+from core.artifact.graph_build import build_graph  # noqa: E402
+from core.compress.freeze import freeze_model  # noqa: E402
+from core.compress.writer import (  # noqa: E402
     FORMAT_VERSION,
     ArtifactError,
     ArtifactInfo,
     read_artifact_header,
     save_artifact,  # noqa: E402
 )
-from core.compress.freeze import freeze_model  # noqa: E402
-from core.compress.graph_build import build_graph  # noqa: E402
 
 SPECS = ("baseline", "q16", "q8", "q6", "q8:ch", "p0.25", "p0.5", "q8+p0.25", "p0.25+q8", "q8+p0.05")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.compress.bitpack import (
+from core.artifact.bitpack import (
     best_rice_k,
     pack_bits,
     packed_size_bytes,

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from core.compress.bitpack import packed_size_bytes, rice_size_bytes
+from core.artifact.bitpack import packed_size_bytes, rice_size_bytes
 from core.compress.prune import magnitude_mask, pruned_count
 from core.compress.quantize import dequantize, quantize
 from core.compress.tensorcodec import (
@@ -259,7 +259,7 @@ def test_per_channel_stores_one_scale_and_min_per_output_channel() -> None:
 @pytest.mark.parametrize("text", ["q8", "q8:ch", "q8+p0.25", "p0.25+q8:ch", "q16", "q6+p0.5"])
 def test_codes_decode_to_the_float_weights(text: str, kernel: np.ndarray) -> None:
     """The run-time form's integer codes and affine map give the load form's floats; pruned weights give 0."""
-    from core.compress.tensordecode import decode_codes
+    from core.artifact.tensordecode import decode_codes
 
     meta, payload = encode_tensor(kernel, CompressionSpec.parse(text))
     entry = meta.to_json()

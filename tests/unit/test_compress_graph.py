@@ -18,9 +18,9 @@ tf = pytest.importorskip("tensorflow")
 
 from tensorflow.core.framework import types_pb2  # noqa: E402
 
-from core.compress.artifact import save_artifact  # noqa: E402
+from core.artifact.graph_build import SESSION_OPTIONS, build_graph, session_config  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
-from core.compress.graph_build import SESSION_OPTIONS, build_graph, session_config  # noqa: E402
+from core.compress.writer import save_artifact  # noqa: E402
 from core.measure.profile import trace_session  # noqa: E402
 
 SPECS = ("baseline", "q8", "q8:load", "q8:ch", "q8:load:ch", "q16", "q8+p0.25", "q8:load+p0.25", "q4:ch")

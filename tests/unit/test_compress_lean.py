@@ -9,12 +9,12 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
+from core.artifact.container import payload_slice, read_container  # noqa: E402
+from core.artifact.graph_build import build_graph, session_config  # noqa: E402
 from core.compress import streamcodec  # noqa: E402
-from core.compress.artifact import read_artifact_header, save_artifact  # noqa: E402
-from core.compress.container import payload_slice, read_container  # noqa: E402
 from core.compress.freeze import freeze_model, freeze_model_lean  # noqa: E402
-from core.compress.graph_build import build_graph, session_config  # noqa: E402
 from core.compress.tensorcodec import decode_tensor, encode_tensor  # noqa: E402
+from core.compress.writer import read_artifact_header, save_artifact  # noqa: E402
 from core.spec import CompressionSpec  # noqa: E402
 
 

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 UI_PACKAGES = {"textual", "rich"}
 # Modules that run only in the worker; Keras itself imports rich, which is its business, not ours.
 TF_ONLY = {
-    "core.compress.artifact",
+    "core.compress.writer",
     "core.compress.finetune",
     "core.compress.freeze",
     "core.measure.profile",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.comparison import NothingToCompareError
-from core.compress.container import ArtifactError
+from core.artifact.container import ArtifactError
 from core.data import DatasetError
 from core.errors import UserError
 from core.models.registry import ModelUnavailableError, UnknownModelError
-from core.results import ResultFileError
+from core.report.comparison import NothingToCompareError
+from core.report.result_file import ResultFileError
 from core.spec import SpecError
 from core.telemetry.detect import SensorSelectionError
 
@@ -34,12 +34,12 @@ def test_each_user_error_is_a_user_error_and_keeps_its_builtin_base(error, built
 
 def test_the_cli_reports_a_user_error_as_one_line_and_lets_a_bug_through(capsys, monkeypatch):
     import tui.cli
-    import tui.listing
+    import tui.cli.listing
 
     def raise_user_error(*args):
         raise SensorSelectionError("sensor 'x' is not available here: gone")
 
-    monkeypatch.setattr(tui.listing, "print_sensors", raise_user_error)
+    monkeypatch.setattr(tui.cli.listing, "print_sensors", raise_user_error)
     assert tui.cli.main(["sensors"]) == 2
     assert capsys.readouterr().err == "tocompress: error: sensor 'x' is not available here: gone\n"
 
@@ -51,6 +51,6 @@ def test_the_cli_reports_a_user_error_as_one_line_and_lets_a_bug_through(capsys,
     def raise_bug(*args):
         raise SensorSelectionLookalike("bug")
 
-    monkeypatch.setattr(tui.listing, "print_sensors", raise_bug)
+    monkeypatch.setattr(tui.cli.listing, "print_sensors", raise_bug)
     with pytest.raises(SensorSelectionLookalike):
         tui.cli.main(["sensors"])

@@ -7,7 +7,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from core.compress.graphcompat import drop_unknown_attrs, strip_default_attrs  # noqa: E402
+from core.artifact.graphcompat import drop_unknown_attrs, strip_default_attrs  # noqa: E402
 from tests.fixtures.graphs import frozen_digits_cnn, run_graph  # noqa: E402
 
 

@@ -1,9 +1,9 @@
-"""core.livestate: worker and session events folded into the run state that the recorder, the run screen and the
+"""core.run.livestate: worker and session events folded into the run state that the recorder, the run screen and the
 CLI progress all read."""
 
 from __future__ import annotations
 
-from core.livestate import LiveState
+from core.run.livestate import LiveState
 
 COMPRESS_STAGE = [
     {"type": "session", "state": "worker-start", "variant": "q8", "stage": "compress"},

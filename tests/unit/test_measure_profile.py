@@ -12,8 +12,8 @@ keras = pytest.importorskip("keras")
 
 from tensorflow.core.framework import step_stats_pb2  # noqa: E402
 
+from core.artifact.graph_build import session_config  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
-from core.compress.graph_build import session_config  # noqa: E402
 from core.measure.opclasses import op_class  # noqa: E402
 from core.measure.profile import OpProfile, op_times_s, trace_session  # noqa: E402
 

@@ -1,8 +1,8 @@
-"""The result says what measuring cost and warns when the machine was busy (core.environment helpers)."""
+"""The result says what measuring cost and warns when the machine was busy (core.run.environment helpers)."""
 
 from __future__ import annotations
 
-from core.environment import busy_warnings, collect_environment, measurement_cost_line
+from core.run.environment import busy_warnings, collect_environment, measurement_cost_line
 
 
 def result(busy: bool | None, other: float = 35.0) -> dict:

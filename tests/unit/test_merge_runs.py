@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from core.runrecord import merge_runs
+from core.run.record import merge_runs
 
 
 def _run(samples, peak_rss, energy, status="complete"):

@@ -112,7 +112,7 @@ def test_verify_names_both_digests(tmp_path: Path) -> None:
 
 
 def test_cli_fetch_unknown_model_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     assert main(["fetch", "nosuchnet"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
@@ -122,7 +122,7 @@ def test_cli_fetch_registry_model_from_a_mirror(
     server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`tocompress fetch mobilenet --url ... --dir ...`: Keras publishes no digest for MobileNet, so none is checked."""
-    from tui.cli import main
+    from tui.cli.main import main
 
     mirror = server  # serves PAYLOAD whatever the file is called
     assert main(["fetch", "MobileNet", "--url", mirror, "--dir", str(tmp_path)]) == 0
@@ -133,7 +133,7 @@ def test_cli_fetch_registry_model_from_a_mirror(
 def test_cli_fetch_bad_digest_is_one_line(
     server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.cli import main
+    from tui.cli.main import main
 
     assert main(["fetch", "vgg16", "--url", server, "--dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err

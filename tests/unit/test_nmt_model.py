@@ -8,9 +8,9 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from core.compress.artifact import save_artifact  # noqa: E402
+from core.artifact.graph_build import build_graph, session_config  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
-from core.compress.graph_build import build_graph, session_config  # noqa: E402
+from core.compress.writer import save_artifact  # noqa: E402
 from core.models.nmt import PRESETS, NMTConfig, build_nmt, count_params  # noqa: E402
 from core.models.registry import get_model_info  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_the_shipped_demo_translates_its_held_out_test_split():
 
     from core.data.translation import translation_eval_data
     from core.models.builders import load_model
-    from core.worker.vocab import Vocab
+    from core.samples.vocab import Vocab
 
     model = load_model("nmt-demo")
     evaluation = translation_eval_data("nmt-demo")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.pinning import MIN_CORES_TO_PIN, pin_process, plan_pinning
+from core.run.pinning import MIN_CORES_TO_PIN, pin_process, plan_pinning
 
 
 def test_two_cores_are_not_pinned_by_default():
@@ -54,7 +54,7 @@ def test_pinning_this_process_to_its_own_cores_is_a_no_op_that_succeeds():
 
 
 def test_pin_flag_maps_to_the_session_setting():
-    from core.pinning import pin_setting
+    from core.run.pinning import pin_setting
 
     assert (pin_setting("on"), pin_setting("off"), pin_setting("auto")) == (True, False, None)
 
@@ -63,7 +63,7 @@ def test_pin_flag_maps_to_the_session_setting():
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2, reason="Linux, 2 cores or more"
 )
 def test_placement_pins_the_tool_and_gives_its_cores_back():
-    from core.pinning import Placement
+    from core.run.pinning import Placement
 
     before = sorted(os.sched_getaffinity(0))
     placement = Placement(pin=True, cores=before)

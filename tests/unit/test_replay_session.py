@@ -1,4 +1,4 @@
-"""core.replay_session: a recording's events and readings played on one timeline (a written trace, no hardware)."""
+"""core.run.replay: a recording's events and readings played on one timeline (a written trace, no hardware)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from core.replay_session import ReplaySession, Timeline
+from core.run.replay import ReplaySession, Timeline
 
 HEADER = {"format": "tocompress-telemetry", "version": 1, "t0": 100.0, "note": "unit test",
           "sources": {"tegra-power": {"available": True, "reason": "rails", "details": {}},

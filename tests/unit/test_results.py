@@ -5,7 +5,13 @@ import os
 
 import pytest
 
-from core.results import ResultFileError, default_result_path, load_result, make_result_file, save_result
+from core.report.result_file import (
+    ResultFileError,
+    default_result_path,
+    load_result,
+    make_result_file,
+    save_result,
+)
 
 
 def _run(variant, size, mean_s, top1, energy=None, ci=2.0):

@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "core"
 
 # Where the run stage starts: the worker (not its client, which is the dashboard's) and the measurements.
-ENTRY_GLOBS = ("worker/*.py", "measure/*.py", "compress/graph*.py")
-DASHBOARD_SIDE = {"core.worker.client"}
+ENTRY_GLOBS = ("worker/*.py", "measure/*.py", "artifact/*.py", "samples/*.py")
+DASHBOARD_SIDE = {"core.run.worker_client"}
 # Reached only from the compress stage, which runs on the dashboard's modern Python with Keras 3.
 COMPRESS_ONLY = {
-    "core.worker.compress_stage",  # the compress stage: RunSpec (core.runspec), the pipeline, the artifact writer
+    "core.worker.compress_stage",  # the compress stage
+    "core.worker.user_compress",  # the compress stage of a model the user brings: RunSpec (core.runspec), the pipeline, the artifact writer
     "core.models.builders",  # Keras models
     "core.compress.pipeline",  # applies the steps with Keras
     "core.compress.prune",

@@ -1,10 +1,10 @@
-"""The run's status from its variants' blocks, errors and the cancel flag (core.runstatus.run_status)."""
+"""The run's status from its variants' blocks, errors and the cancel flag (core.run.status.run_status)."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.runstatus import run_status
+from core.run.status import run_status
 
 DONE = {"variant": "baseline", "status": "complete", "model": {"size_bytes": 1}, "latency": {"n": 5}}
 SIZED = {"variant": "q8", "status": "failed", "model": {"size_bytes": 1}, "latency": None}

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
+from core.run.session import Session, SessionConfig
 from core.runspec import RunOptions
-from core.session import Session, SessionConfig
 from core.spec import CompressionSpec
 from core.telemetry.detect import SourceStatus
 from tests.fixtures.fake_python import fake_python

@@ -57,7 +57,7 @@ def test_second_writer_is_refused_with_the_pid(tmp_path: Path):
 
 
 class FakeSession:
-    """Stands for core.session.Session: a result with one run whose top-1 falls with fewer bits."""
+    """Stands for core.run.session.Session: a result with one run whose top-1 falls with fewer bits."""
 
     calls: list[str] = []
     cancel_after: int | None = None

@@ -24,9 +24,9 @@ from core.data import load_eval_set  # noqa: E402
 from core.data.digits import load_digits_split  # noqa: E402
 from core.models.builders import load_model  # noqa: E402
 from core.runspec import RunOptions  # noqa: E402
+from core.samples.evaldata import NO_LABELS_REASON, EvalData  # noqa: E402
 from core.spec import CompressionSpec  # noqa: E402
 from core.worker import loop  # noqa: E402
-from core.worker.evaldata import NO_LABELS_REASON, EvalData  # noqa: E402
 from core.worker.tflite_runner import PER_OP_REASON, TfliteModel, run_tflite  # noqa: E402
 
 FORMS = ("fp16", "dyn8", "int8")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from core.runspec import RunOptions, RunSpec
+from core.samples.evaldata import EvalData
 from core.spec import CompressionSpec, SpecError
 from core.worker import loop, runner, tflite_runner
-from core.worker.evaldata import EvalData
 
 
 class Events(list):
@@ -41,9 +41,9 @@ def test_impossible_thread_counts_are_one_line_errors(bad):
 
 
 def test_the_command_line_and_the_setup_form_set_it():
-    from tui.cli import build_parser
-    from tui.preflight import options_from
-    from tui.setupform import OPTION_FIELDS, parse_options
+    from tui.cli.main import build_parser
+    from tui.cli.preflight import options_from
+    from tui.view.setupform import OPTION_FIELDS, parse_options
 
     assert options_from(build_parser().parse_args(["run", "--threads", "2"])).threads == 2
     assert options_from(build_parser().parse_args(["run"])).threads is None
@@ -88,7 +88,7 @@ def test_the_graph_runner_reads_it_and_records_it(monkeypatch):
 
 def test_the_session_config_sizes_the_pools():
     tf = pytest.importorskip("tensorflow")
-    from core.compress.graph_build import session_config, session_options
+    from core.artifact.graph_build import session_config, session_options
 
     default, two = session_config(tf), session_config(tf, 2)
     assert (default.intra_op_parallelism_threads, default.inter_op_parallelism_threads) == (0, 0)

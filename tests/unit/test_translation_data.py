@@ -8,8 +8,7 @@ import pytest
 from core.data import DatasetError
 from core.data.translation import dataset_files, read_parallel, translation_eval_data
 from core.models.registry import get_model_info, vocab_file
-from core.worker.seq_runner import trim_padding
-from core.worker.vocab import (
+from core.samples.vocab import (
     EOS_ID,
     PAD_ID,
     SPECIAL_TOKENS,
@@ -19,6 +18,7 @@ from core.worker.vocab import (
     pad_batch,
     save_vocabs,
 )
+from core.worker.seq_runner import trim_padding
 
 PIECES = ["drei", "zwei", "hundert", "zwölf", "ein", "eins", "und", "zwanzig"]
 GERMAN = Vocab([*SPECIAL_TOKENS, *PIECES, *("##" + p for p in PIECES), ","])
@@ -104,7 +104,7 @@ class _Built:
 
 
 def test_the_run_stage_scores_decoded_hypotheses_with_bleu():
-    from core.worker.evaldata import EvalData
+    from core.samples.evaldata import EvalData
     from core.worker.seq_runner import evaluate_translation
 
     refs = ["dreihundertzwölf, zwei, drei", "einundzwanzig, zwei, drei", "zwei, drei, zwei, drei"]

@@ -11,8 +11,8 @@ import pytest
 
 from core.models.user_model import UserModelError, check_setting, looks_like_path, parse_shape, user_model
 from core.runspec import RunSpec
+from core.samples.evaldata import eval_data_path, load_eval_data
 from core.spec import CompressionSpec
-from core.worker.evaldata import eval_data_path, load_eval_data
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -71,7 +71,7 @@ def test_flags_and_kinds_are_checked_in_one_line(files: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("name", ["saved", "tiny.pb"])
 def test_graph_formats_freeze_to_the_same_outputs(files: dict[str, Any], name: str) -> None:
-    from core.models.user_load import load_graph
+    from core.worker.user_compress import load_graph
 
     graph_def, inputs, outputs, shape = load_graph(user_model(files["root"] / name))
     assert shape == SHAPE
@@ -81,7 +81,7 @@ def test_graph_formats_freeze_to_the_same_outputs(files: dict[str, Any], name: s
 
 
 def test_pb_without_one_placeholder_asks_for_the_name(files: dict[str, Any], tmp_path: Path) -> None:
-    from core.models.user_load import load_graph
+    from core.worker.user_compress import load_graph
 
     graph_def = tf.compat.v1.GraphDef()
     graph_def.ParseFromString((files["root"] / "tiny.pb").read_bytes())
@@ -102,7 +102,7 @@ def test_pb_without_one_placeholder_asks_for_the_name(files: dict[str, Any], tmp
 def test_compress_stage_writes_artifact_and_samples(
     files: dict[str, Any], tmp_path: Path, name: str, setting: str
 ) -> None:
-    from core.models.user_load import compress_user_model
+    from core.worker.user_compress import compress_user_model
 
     um = user_model(files["root"] / name)
     spec = RunSpec(um.name, CompressionSpec.parse(setting), workdir=str(tmp_path), model_args=um.to_args())
@@ -125,7 +125,7 @@ def test_compress_stage_writes_artifact_and_samples(
 def test_labelled_set_of_other_classes_is_refused(files: dict[str, Any], tmp_path: Path) -> None:
     from PIL import Image
 
-    from core.models.user_load import compress_user_model
+    from core.worker.user_compress import compress_user_model
 
     (tmp_path / "val").mkdir()
     Image.new("RGB", (20, 20), (1, 2, 3)).save(tmp_path / "val" / "ILSVRC2012_val_00000001.JPEG")

@@ -3,8 +3,8 @@ the blocks survive merging repeated processes, and the per-op panel shows class 
 
 from __future__ import annotations
 
-from core.runrecord import MODEL_BLOCKS, merge_runs
-from core.variant_summary import what_was_done
+from core.report.variant_summary import what_was_done
+from core.run.record import MODEL_BLOCKS, merge_runs
 from tui.widgets.ops import OpsPanel, device_line, fmt_share
 
 SESSION = {

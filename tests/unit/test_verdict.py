@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.comparison import compare
-from core.verdict import ACCURACY_LIMIT_POINTS, ACCURACY_TOLERANCE_POINTS
+from core.report.comparison import compare
+from core.report.verdict import ACCURACY_LIMIT_POINTS, ACCURACY_TOLERANCE_POINTS
 
 
 def _run(variant, size=400, mean_s=0.010, top1=0.98, energy=None, ci=2.0):

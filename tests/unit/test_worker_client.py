@@ -1,4 +1,4 @@
-"""core.worker.client against a protocol-speaking stand-in (tests/fixtures/fake_worker.py, no TensorFlow).
+"""core.run.worker_client against a protocol-speaking stand-in (tests/fixtures/fake_worker.py, no TensorFlow).
 
 The real worker goes through the same client in tests/integration/test_end_to_end.py.
 """
@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from core.worker import client as client_module
-from core.worker.client import REPO_ROOT, WorkerClient, WorkerStartError, worker_env
+from core.run import worker_client as client_module
+from core.run.worker_client import REPO_ROOT, WorkerClient, WorkerStartError, worker_env
 from tests.fixtures.fake_python import fake_python
 
 SPEC = {"model": "digits-cnn", "compression": "q8", "options": {}, "workdir": "", "stage": "compress"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.worker.evaldata import EvalData, eval_data_path, load_eval_data, save_eval_data
+from core.samples.evaldata import EvalData, eval_data_path, load_eval_data, save_eval_data
 from core.worker.runner import Options
 
 

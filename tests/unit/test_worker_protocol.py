@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.runrecord import RunRecord
+from core.run.record import RunRecord
 from core.runspec import RunSpec
 from core.spec import CompressionSpec
 from core.worker.protocol import PROTOCOL_VERSION, decode, encode

@@ -13,9 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from core.comparison import NothingToCompareError, compare_results, headline_run
-from core.results import ResultFileError, load_result
-from tui.format import MISSING
+from core.report.comparison import NothingToCompareError, compare_results, headline_run
+from core.report.result_file import ResultFileError, load_result
+from tui.view.format import MISSING
 from tui.widgets.comparison import ComparisonView
 
 MAX_FILES = 200

@@ -1,6 +1,6 @@
 """The live view of one run: progress, power, load, memory, per-op time and a log, redrawn a few times a second.
 
-`LiveRun` is core.livestate's run state plus what only the dashboard needs (the log lines, the outcome); the App's
+`LiveRun` is core.run.livestate's run state plus what only the dashboard needs (the log lines, the outcome); the App's
 message handlers feed it events, and the screen only reads it (and the sampler's snapshot) from its refresh timer,
 so a burst of events never costs a burst of redraws.
 """
@@ -17,9 +17,9 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
-from core.livestate import LiveState, VariantState
-from tui.format import fmt_bytes, fmt_seconds
+from core.run.livestate import LiveState, VariantState
 from tui.screens.dialogs import ConfirmScreen
+from tui.view.format import fmt_bytes, fmt_seconds
 from tui.widgets.ops import OpsPanel
 from tui.widgets.panels import (
     GPU_SOURCES,
@@ -44,7 +44,7 @@ LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": "", "debug": "di
 
 
 class LiveRun(LiveState):
-    """The run in progress as the dashboard shows it: the state from core.livestate, its log lines, its outcome."""
+    """The run in progress as the dashboard shows it: the state from core.run.livestate, its log lines, its outcome."""
 
     def __init__(self, model: str, variant_names: list[str], started_at: float | None = None) -> None:
         super().__init__(variant_names)
@@ -58,7 +58,7 @@ class LiveRun(LiveState):
         self.log.append((level, message))
 
     def apply(self, event: dict[str, Any]) -> VariantState | None:
-        """Fold the event into the state (core.livestate does that), then log what deserves a line."""
+        """Fold the event into the state (core.run.livestate does that), then log what deserves a line."""
         variant = super().apply(event)
         for level, message in log_lines(event, variant):
             self.add_log(level, message)

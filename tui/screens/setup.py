@@ -19,8 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from core.runspec import RunOptions
 from core.spec import PRESETS, CompressionSpec, SpecError
-from tui.format import fmt_count, fmt_params, fmt_shape
-from tui.setupform import (
+from tui.view.format import fmt_count, fmt_params, fmt_shape
+from tui.view.setupform import (
     OPTION_FIELDS,
     PLACEHOLDERS,
     ModelRow,

@@ -26,7 +26,7 @@ from core.sweep.export import export_front
 from core.sweep.pareto import FrontResult, pareto_front
 from core.sweep.points import Point, accuracy_drop_points, baseline_of, by_model, points_of, quality_kind
 from core.sweep.tail import FileTail
-from tui.format import MISSING, fmt_bytes, fmt_seconds
+from tui.view.format import MISSING, fmt_bytes, fmt_seconds
 from tui.widgets.sweepplots import draw_models, kb, mj, ms, pct, scatter
 
 TABS = ("tab-points", "tab-size", "tab-energy", "tab-models")  # keys 1..4

@@ -1,4 +1,4 @@
-"""The comparison on screen: a Static showing tui.tables' renderings of the core.comparison model."""
+"""The comparison on screen: a Static showing tui.view.tables' renderings of the core.report.comparison model."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from core.comparison import Comparison
-from tui.tables import comparison_view, run_view
+from core.report.comparison import Comparison
+from tui.view.tables import comparison_view, run_view
 
 
 class ComparisonView(Static):

@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from tui.format import fmt_seconds
+from tui.view.format import fmt_seconds
 from tui.widgets.livetext import LiveText
 
 OP_CLASS_LABELS: dict[str, str] = {

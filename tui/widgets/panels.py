@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline
 
 from core.telemetry.rate import achieved_rate_hz
-from tui.format import fmt_bytes
+from tui.view.format import fmt_bytes
 from tui.widgets.livetext import LiveText
 from tui.widgets.plots import TimePlot, find_series, rail_keys, set_sparkline
 

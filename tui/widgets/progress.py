@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
-from core.livestate import VariantState
-from tui.format import fmt_seconds
+from core.run.livestate import VariantState
+from tui.view.format import fmt_seconds
 from tui.widgets.livetext import LiveText
 from tui.widgets.plots import set_sparkline
 

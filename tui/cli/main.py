@@ -9,12 +9,12 @@ from typing import Any
 
 from core.errors import UserError
 from core.models.registry import WEIGHT_KINDS
-from core.pinning import pin_setting
+from core.run.pinning import pin_setting
 from core.runspec import RunOptions
 from core.spec import CompressionSpec
-from tui.fetchcmd import add_fetch_parser
-from tui.modelargs import add_model_file_options, user_model_args
-from tui.preflight import (
+from tui.cli.fetch import add_fetch_parser
+from tui.cli.modelargs import add_model_file_options, user_model_args
+from tui.cli.preflight import (
     check_dataset,
     check_model,
     check_replay,
@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a")
     compare.add_argument("b")
 
-    from tui.sweepcmd import add_parsers
+    from tui.cli.sweep import add_parsers
 
     add_parsers(sub, _add_run_options)
     return parser
@@ -160,27 +160,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            from tui.runcmd import run_command
+            from tui.cli.run import run_command
 
             return run_command(args)
         if args.command == "fetch":
-            from tui.fetchcmd import fetch_command
+            from tui.cli.fetch import fetch_command
 
             return fetch_command(args)
         if args.command == "models":
-            from tui.listing import print_models
+            from tui.cli.listing import print_models
 
             return print_models()
         if args.command == "sensors":
-            from tui.listing import print_sensors
+            from tui.cli.listing import print_sensors
 
             return print_sensors(args.sysfs_root, args.seconds)
         if args.command == "compare":
-            from tui.listing import print_compare
+            from tui.cli.listing import print_compare
 
             return print_compare(args.a, args.b)
         if args.command in ("sweep", "recommend"):
-            from tui import sweepcmd
+            from tui.cli import sweep as sweepcmd
 
             return (
                 sweepcmd.sweep_command(args) if args.command == "sweep" else sweepcmd.recommend_command(args)
@@ -257,7 +257,3 @@ def run_dashboard(args: argparse.Namespace) -> int:
     )
     app.run()
     return int(getattr(app, "return_code", 0) or 0)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

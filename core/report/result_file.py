@@ -13,8 +13,8 @@ from typing import Any
 
 from core import __version__
 from core.atomic import write_atomic
-from core.comparison import comparisons_of
 from core.errors import UserError
+from core.report.comparison import comparisons_of
 
 SCHEMA_VERSION = 1
 

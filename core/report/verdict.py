@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from core.comparison_rows import SAME_PCT, Row
+from core.report.rows import SAME_PCT, Row
 
 Goal = Literal["size", "time", "energy", "accuracy"]
 

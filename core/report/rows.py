@@ -1,6 +1,6 @@
 """The metrics a comparison shows, and one row per metric: both runs' values, the change and its direction.
 
-Rows are the part of core.comparison that core.verdict reads; they live apart so the verdict does not import
+Rows are the part of core.report.comparison that core.report.verdict reads; they live apart so the verdict does not import
 the comparison that holds it.
 """
 
@@ -143,7 +143,7 @@ class Row:
 
 
 def make_row(metric: Metric, base: dict[str, Any], comp: dict[str, Any], inside_ci: bool | None) -> Row:
-    """One metric of both runs; `inside_ci` as core.comparison.inside_ci judges it."""
+    """One metric of both runs; `inside_ci` as core.report.comparison.inside_ci judges it."""
     b, c = metric_value(base, metric.path), metric_value(comp, metric.path)
     delta = None
     if b is not None and c is not None:

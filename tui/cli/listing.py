@@ -7,12 +7,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tui.format import MISSING, fmt_bytes, fmt_params, fmt_shape
-from tui.tables import comparison_view
+from tui.view.format import MISSING, fmt_bytes, fmt_params, fmt_shape
+from tui.view.tables import comparison_view
 
 
 def print_models() -> int:
-    from tui.setupform import catalog_rows
+    from tui.view.setupform import catalog_rows
 
     table = Table(title="models")
     for col in ("name", "family", "params", "input", "runs here", "weights", "for pretrained weights"):
@@ -113,8 +113,8 @@ def _num(v: Any) -> str:
 
 def print_compare(path_a: str, path_b: str) -> int:
     """The headline run of file b against that of file a, with the verdict."""
-    from core.comparison import compare_results
-    from core.results import load_result
+    from core.report.comparison import compare_results
+    from core.report.result_file import load_result
 
     comparison = compare_results(load_result(path_a), load_result(path_b))
     Console().print(comparison_view(comparison, title=f"{path_a} vs {path_b}", boxed=True))

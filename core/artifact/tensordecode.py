@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Tuple, Union  # noqa: F401 (used by the 
 
 import numpy as np
 
-from core.compress.bitpack import packed_size_bytes, rice_decode, unpack_bits
+from core.artifact.bitpack import packed_size_bytes, rice_decode, unpack_bits
 from core.errors import UserError
 
 FLOAT_BITS = 32

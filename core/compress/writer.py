@@ -3,8 +3,8 @@
 It holds the frozen inference GraphDef with every float weight constant stripped out, and a table of those weights,
 each encoded by the spec's tensor-level steps (bit-packed codes, sparse structures; see tensorcodec). The baseline
 goes through the same format as float32 dense, so size comparisons are fair. The run stage rebuilds the graph from
-it with numpy and tf.compat.v1 only (core.compress.graph_build), so it never needs Keras. The container (prefix,
-header, payloads) is core.compress.container, which the run stage reads on Python 3.6.
+it with numpy and tf.compat.v1 only (core.artifact.graph_build), so it never needs Keras. The container (prefix,
+header, payloads) is core.artifact.container, which the run stage reads on Python 3.6.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from core.artifact.container import FORMAT_VERSION, ArtifactError, container_head, read_container
+from core.artifact.graph_build import dequant_form
 from core.atomic import write_atomic
-from core.compress.container import FORMAT_VERSION, ArtifactError, container_head, read_container
-from core.compress.graph_build import dequant_form
 from core.compress.streamcodec import encode_pieces
 from core.compress.tensorcodec import is_compressible, tensor_steps
 from core.spec import CompressionSpec

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from core.comparison_rows import Row
+from core.report.rows import Row
 
 MISSING = "—"
 

@@ -1,4 +1,4 @@
-"""Rich renderings of the comparison model (core.comparison), shared by the CLI and the dashboard.
+"""Rich renderings of the comparison model (core.report.comparison), shared by the CLI and the dashboard.
 
 The CLI prints these and the dashboard's ComparisonView shows them, so both have one table, one verdict
 sentence and one colouring rule. `boxed` is the only difference: lines for a terminal printout, none on screen.
@@ -13,10 +13,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from core.comparison import Comparison
-from core.comparison_rows import METRICS, metric_value, missing_reason, shown
-from core.variant_summary import what_was_done
-from tui.format import NEUTRAL_STYLE, change_style, change_text, fmt_value
+from core.report.comparison import Comparison
+from core.report.rows import METRICS, metric_value, missing_reason, shown
+from core.report.variant_summary import what_was_done
+from tui.view.format import NEUTRAL_STYLE, change_style, change_text, fmt_value
 
 
 def _table(title: str | None, boxed: bool) -> Table:
@@ -102,7 +102,7 @@ def run_view(run: dict[str, Any], title: str | None = None, boxed: bool = False)
 
 
 def done_text(runs: list[dict[str, Any]]) -> Text:
-    """`What was done`: one line per variant (core.variant_summary) under the table, so numbers meet their cause."""
+    """`What was done`: one line per variant (core.report.variant_summary) under the table, so numbers meet their cause."""
     text = Text("\nWhat was done", style="bold")
     for run in runs:
         text.append("\n" + what_was_done(run), style=NEUTRAL_STYLE)

@@ -1,8 +1,8 @@
 """One comparison run: the telemetry rig, two worker stages per variant, and their events -> a result file.
 
 The session lives in the dashboard process and only orchestrates: core.telemetry.rig samples the board (power is
-board-wide, so it is sampled here, not in the worker), core.worker.client starts and reads each worker process,
-core.runrecord turns one variant's events into its result block, and core.runstatus settles the run's status.
+board-wide, so it is sampled here, not in the worker), core.run.worker_client starts and reads each worker process,
+core.run.record turns one variant's events into its result block, and core.run.status settles the run's status.
 Per variant a compress stage (modern TensorFlow: writes the artifact) is followed by a run stage (the runner,
 possibly JetPack's Python 3.6: times, traces and evaluates the artifact). A worker that dies or is cancelled loses
 nothing already measured.
@@ -20,16 +20,16 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from core.environment import collect_environment, sampler_cost
-from core.pinning import Placement
-from core.results import make_result_file
-from core.runrecord import RunRecord, merge_runs
+from core.report.result_file import make_result_file
+from core.run.environment import collect_environment, sampler_cost
+from core.run.pinning import Placement
+from core.run.record import RunRecord, merge_runs
+from core.run.status import run_status
+from core.run.worker_client import WorkerClient, WorkerStartError
 from core.runspec import RunOptions, RunSpec
-from core.runstatus import run_status
 from core.spec import CompressionSpec
 from core.telemetry.detect import SourceStatus
 from core.telemetry.rig import TelemetryRig
-from core.worker.client import WorkerClient, WorkerStartError
 
 OnEvent = Callable[[dict[str, Any]], None]
 

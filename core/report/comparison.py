@@ -1,8 +1,8 @@
 """One model of a comparison: which runs of a result to compare, one row per metric, and the verdict.
 
 The CLI (Rich) and the dashboard (Textual) both render this model and build no rows or verdicts of their own,
-so they cannot disagree; the result file stores its `to_dict()` form. Rows are in core.comparison_rows, the
-verdict sentence in core.verdict.
+so they cannot disagree; the result file stores its `to_dict()` form. Rows are in core.report.rows, the
+verdict sentence in core.report.verdict.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.comparison_rows import METRICS, Metric, Row, make_row, metric_value, shown
 from core.errors import UserError
-from core.verdict import Verdict, verdict
+from core.report.rows import METRICS, Metric, Row, make_row, metric_value, shown
+from core.report.verdict import Verdict, verdict
 
 
 class NothingToCompareError(UserError, ValueError):

@@ -1,7 +1,7 @@
 """Everything the worker processes of one variant reported, turned into a RunResult block of the result file.
 
 Kept apart from the session so the same assembly works for a live run, a replayed run and a test's event list.
-The events themselves are folded by core.livestate.VariantState; this module adds the status and the blocks.
+The events themselves are folded by core.run.livestate.VariantState; this module adds the status and the blocks.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from core.livestate import VariantState, Window
+from core.run.livestate import VariantState, Window
 from core.runspec import RunSpec
 
 MODEL_KEYS = ("params", "nonzero_params", "size_bytes", "artifact")

@@ -21,8 +21,8 @@ from typing import Any, Dict, List, Optional, Tuple  # noqa: F401 (used by the t
 
 import numpy as np
 
-from core.compress.container import ArtifactError, payload_slice, read_container
-from core.compress.tensordecode import decode_codes, decode_float, levels
+from core.artifact.container import ArtifactError, payload_slice, read_container
+from core.artifact.tensordecode import decode_codes, decode_float, levels
 
 DEQUANT_SCOPE = "dequantize"
 # What the run stage asks of TensorFlow, recorded in the result: L0 turns the classic graph optimizer's constant

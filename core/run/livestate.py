@@ -1,6 +1,6 @@
 """The state of a run as its events arrive: per variant the worker, phase, timing progress, and what was measured.
 
-Worker and session events are folded into state here and nowhere else: the recorder (core.runrecord), the
+Worker and session events are folded into state here and nowhere else: the recorder (core.run.record), the
 dashboard's run screen and the CLI's progress line all read this state, so a new event type is taught once.
 Unknown event types are ignored, as the protocol (core.worker.protocol) says.
 """

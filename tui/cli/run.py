@@ -8,22 +8,22 @@ from typing import Any
 
 from rich.console import Console
 
-from core.comparison import comparisons_of, headline_run
-from core.environment import busy_warnings
 from core.models.registry import weights_of_result
-from core.pinning import pin_setting
-from core.results import ResultFileError, default_result_path, save_result
+from core.report.comparison import comparisons_of, headline_run
+from core.report.result_file import ResultFileError, default_result_path, save_result
+from core.run.environment import busy_warnings
+from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
-from tui.format import fmt_seconds, fmt_value
-from tui.modelargs import user_model_args
-from tui.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
-from tui.tables import comparison_view, done_text, run_view
+from tui.cli.modelargs import user_model_args
+from tui.cli.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
+from tui.view.format import fmt_seconds, fmt_value
+from tui.view.tables import comparison_view, done_text, run_view
 
 console = Console(stderr=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from core.session import Session, SessionConfig
+    from core.run.session import Session, SessionConfig
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
@@ -107,11 +107,11 @@ def _save(result: dict[str, Any], path: str | None, model: str, setting: str) ->
 class _Progress:
     """The run's progress on a terminal: one status line, plus a permanent line per result, phase-free.
 
-    Events are folded by core.livestate.LiveState; this class only words what the state now holds.
+    Events are folded by core.run.livestate.LiveState; this class only words what the state now holds.
     """
 
     def __init__(self, variants: list[str] | None = None) -> None:
-        from core.livestate import LiveState
+        from core.run.livestate import LiveState
 
         self.status: Any = None
         self.state = LiveState(variants or [])

@@ -15,8 +15,8 @@ from core.sweep.grid import PAPER_SETTINGS, expand_settings
 from core.sweep.points import Point, by_model, points_of
 from core.sweep.recommend import OBJECTIVES, Candidate, Constraints, Recommendation, RecommendError, recommend
 from core.sweep.store import read_sweep
-from tui.format import MISSING, fmt_bytes, fmt_seconds
-from tui.preflight import UsageError, check_dataset, check_model, check_worker_python, options_from
+from tui.cli.preflight import UsageError, check_dataset, check_model, check_worker_python, options_from
+from tui.view.format import MISSING, fmt_bytes, fmt_seconds
 
 console = Console(stderr=True, soft_wrap=True)  # lines stay whole in logs (nohup, tmux)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from core.models.user_model import UserModel, UserModelError, check_setting, from_args
 from core.runspec import RunSpec
-from core.worker.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
+from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 
 SYNTHETIC_SAMPLES = 32
 SYNTHETIC_SEED = 0
@@ -57,7 +57,7 @@ def compress_user_model(
         phase("compress")
         info, blocks = compress_model(model, spec.compression, um.name, path, source)
     else:
-        from core.compress.artifact import save_artifact
+        from core.compress.writer import save_artifact
 
         graph_def, inputs, outputs, shape = load_graph(um)
         write_eval_data(spec, data, um, shape, emit)
@@ -93,7 +93,7 @@ def load_graph(um: UserModel) -> tuple[Any, list[str], list[str], tuple[int, ...
         except Exception:  # noqa: BLE001 (protobuf raises its own DecodeError)
             raise UserModelError(f"{um.name} is not a frozen GraphDef (.pb); freeze it first") from None
         inputs, outputs, shape = _pb_io(graph_def, um)
-    from core.compress.graphcompat import strip_default_attrs
+    from core.artifact.graphcompat import strip_default_attrs
 
     strip_default_attrs(graph_def)
     return graph_def, inputs, outputs, shape
