@@ -32,6 +32,14 @@ class RunOptions:
     # CPU threads for inference (TFLite num_threads; TensorFlow intra-op pool N, inter-op 1); None: the runtime's
     # own default. Recorded in the latency block either way, since latency depends on it.
     threads: int | None = None
+    # Paired timing (core.measure.paired): baseline and compressed in one process, alternating ABBA blocks of
+    # `paired_block_s`, until the ratio's 95% interval is within `paired_target_pct` or lies beyond 1 +/-
+    # `paired_threshold_pct` (also the verdicts' "no real change" band), or `paired_max_seconds` have passed.
+    paired: bool = True
+    paired_block_s: float = 0.1
+    paired_target_pct: float = 2.0
+    paired_threshold_pct: float = 2.0
+    paired_max_seconds: float = 10.0
 
     def validate(self) -> None:
         """Raise SpecError with a fix for any option a user could set wrongly."""
@@ -57,6 +65,17 @@ class RunOptions:
             raise SpecError(f"repeat {self.repeat} must be at least 1 worker process per variant")
         if self.idle_seconds < 0:
             raise SpecError(f"idle seconds {self.idle_seconds} must be >= 0")
+        if not 0.001 <= self.paired_block_s <= 10:
+            raise SpecError(
+                f"paired block {self.paired_block_s} s must be from 0.001 to 10 s; 0.1 is the default"
+            )
+        if not 0 < self.paired_target_pct <= 100 or not 0 <= self.paired_threshold_pct < 100:
+            raise SpecError(
+                f"paired interval target {self.paired_target_pct}% must be in (0, 100] and the no-change threshold "
+                f"{self.paired_threshold_pct}% in [0, 100); the defaults are 2 and 2"
+            )
+        if self.paired_max_seconds <= 0:
+            raise SpecError(f"paired max seconds {self.paired_max_seconds} must be positive")
         if self.threads is not None and not (
             isinstance(self.threads, int) and not isinstance(self.threads, bool) and 1 <= self.threads <= 1024
         ):

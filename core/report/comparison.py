@@ -44,6 +44,7 @@ class Comparison:
             "verdicts": [{"goal": c.goal, "text": c.text, "better": c.better} for c in self.verdict.clauses],
             "recommendation": self.verdict.recommendation,
             "summary": self.verdict.sentence,
+            "verdict": self.verdict.to_dict(),
         }
 
 
@@ -94,7 +95,11 @@ def compare(
     base: dict[str, Any], comp: dict[str, Any], base_label: str | None = None, comp_label: str | None = None
 ) -> Comparison:
     """The paper's before/after view of two runs: every metric, its change, and the verdict in words."""
-    rows = tuple(make_row(m, base, comp, inside_ci(m, base, comp)) for m in METRICS if shown(m, base, comp))
+    # A paired answer holds against the run it was paired with: the baseline of the same result, not another file.
+    paired = base_label is None and is_baseline(base)
+    rows = tuple(
+        make_row(m, base, comp, inside_ci(m, base, comp), paired) for m in METRICS if shown(m, base, comp)
+    )
     names = (base_label or str(base.get("variant")), comp_label or str(comp.get("variant")))
     return Comparison(*names, rows, verdict(rows) if is_baseline(base) else verdict(rows, names))
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.measure.paired import THRESHOLD_PCT, direction
+
 # Which way is better for a metric; neutral: a change, neither good nor bad.
 Direction = Literal["lower", "higher", "neutral"]
 
@@ -53,6 +55,8 @@ METRICS: tuple[Metric, ...] = (
 
 # A change smaller than this (in percent) is no change: printed values round it to 0.0% anyway.
 SAME_PCT = 0.05
+# Rows whose answer is the compressed run's paired ratio (core.run.paired), and the block of `paired` it is in.
+PAIRED_BLOCKS = {"latency_mean_s": "latency", "energy_j": "energy", "power_mean_w": "power"}
 
 
 def metric_value(run: dict[str, Any] | None, path: tuple[str, ...]) -> float | None:
@@ -96,6 +100,27 @@ class Row:
         bool | None
     )  # latency and energy: the change lies inside both runs' 95% CIs (noise, not a finding)
     reason: str | None  # why a value is missing, from the run that lacks it
+    # The paired answer (compressed/baseline ratio, its 95% interval, pairs, method) where the run has one.
+    paired: dict[str, Any] | None = None
+
+    @property
+    def threshold_pct(self) -> float:
+        """The practical threshold of the paired answer: inside 1 +/- this is no real change."""
+        value = (self.paired or {}).get("threshold_pct")
+        return float(value) if isinstance(value, (int, float)) else THRESHOLD_PCT
+
+    @property
+    def ratio_ci95(self) -> tuple[float, float] | None:
+        ci = (self.paired or {}).get("ratio_ci95")
+        return (float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
+
+    @property
+    def paired_direction(self) -> int | None:
+        """+1 (up), -1 (down) or 0 (no real change) by the paired interval; None without a paired ratio."""
+        if self.paired is None or self.paired.get("ratio") is None:
+            return None
+        ci = self.ratio_ci95
+        return direction(None, None) if ci is None else direction(ci[0], ci[1], self.threshold_pct)
 
     @property
     def key(self) -> str:
@@ -116,6 +141,13 @@ class Row:
     @property
     def better(self) -> bool | None:
         """True when the change is good for this metric, False when bad, None when neither or not known."""
+        paired = self.paired_direction
+        if paired is not None:  # the paired interval decides: beyond the threshold, or no real change
+            return (
+                None
+                if paired == 0 or self.direction == "neutral"
+                else (paired < 0) == (self.direction == "lower")
+            )
         d = self.delta_pct
         if d is None or self.direction == "neutral" or abs(d) < SAME_PCT or self.inside_ci:
             return None
@@ -139,13 +171,41 @@ class Row:
             "lower_is_better": lower,
             "direction": self.direction,
             "inside_ci": self.inside_ci,
+            **self._paired_fields(),
         }
 
+    def _paired_fields(self) -> dict[str, Any]:
+        p = self.paired
+        if p is None or p.get("ratio") is None:
+            return {}
+        return {"ratio": p["ratio"], "ratio_ci95": p.get("ratio_ci95"), "pairs": p.get("pairs"),
+                "method": p.get("method")}  # fmt: skip
 
-def make_row(metric: Metric, base: dict[str, Any], comp: dict[str, Any], inside_ci: bool | None) -> Row:
-    """One metric of both runs; `inside_ci` as core.report.comparison.inside_ci judges it."""
+
+def paired_of(metric: Metric, base: dict[str, Any], comp: dict[str, Any]) -> dict[str, Any] | None:
+    """`comp`'s paired answer for `metric` when it was paired against `base` and has a ratio; else None."""
+    block = comp.get("paired") if metric.key in PAIRED_BLOCKS else None
+    if not isinstance(block, dict) or block.get("against", "baseline") != base.get("variant"):
+        return None
+    part = block.get(PAIRED_BLOCKS[metric.key])
+    if not isinstance(part, dict) or part.get("ratio") is None:
+        return None
+    threshold = (block.get("latency") or {}).get("threshold_pct")
+    return {**part, "threshold_pct": part.get("threshold_pct", threshold)}
+
+
+def make_row(
+    metric: Metric, base: dict[str, Any], comp: dict[str, Any], inside_ci: bool | None, paired: bool = True
+) -> Row:
+    """One metric of both runs; `inside_ci` as core.report.comparison.inside_ci judges it. With a paired answer
+    (`paired`, and `comp` paired against `base`) the change is the paired ratio's and "inside" its no-change band."""
     b, c = metric_value(base, metric.path), metric_value(comp, metric.path)
     delta = None
     if b is not None and c is not None:
         delta = (c - b) / abs(b) * 100.0 if b != 0 else 0.0 if c == 0 else None
-    return Row(metric, b, c, delta, inside_ci, missing_reason(base, metric) or missing_reason(comp, metric))
+    reason = missing_reason(base, metric) or missing_reason(comp, metric)
+    pair = paired_of(metric, base, comp) if paired else None
+    if pair is None:
+        return Row(metric, b, c, delta, inside_ci, reason)
+    row = Row(metric, b, c, (float(pair["ratio"]) - 1.0) * 100.0, None, reason, pair)
+    return Row(metric, b, c, row.delta_pct, row.paired_direction == 0, reason, pair)

@@ -7,9 +7,10 @@ A pure function of the comparison's rows, so its rules are tested with construct
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
+from core.measure.paired import halfwidth_pct
 from core.report.rows import SAME_PCT, Row
 
 Goal = Literal["size", "time", "energy", "accuracy"]
@@ -31,10 +32,15 @@ class Verdict:
     clauses: tuple[Clause, ...]
     recommendation: str  # a code from RECOMMENDATIONS
     text: str  # the recommendation in words
+    parts: dict[str, Any] = field(default_factory=dict)  # time/energy/accuracy in numbers (to_dict)
 
     @property
     def sentence(self) -> str:
         return ", ".join(c.text for c in self.clauses) + ": " + self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result file's `comparison.verdict`: the sentence and, per goal, what it rests on."""
+        return {"sentence": self.sentence, "recommendation": self.recommendation, **self.parts}
 
 
 # Accuracy (top-1, in points) a compressed model may lose and still be a plain "compress" ...
@@ -46,7 +52,7 @@ ACCURACY_LIMIT_POINTS = 5.0
 # and "prefer B"/"keep A" when two compressed runs are compared.
 RECOMMENDATIONS = {
     "compress": "{do}",
-    "compress-if-accuracy-ok": "{do} if {drop:.1f} points of top-1 accuracy are acceptable",
+    "compress-if-accuracy-ok": "{do} if {drop:.1f} points of {score} are acceptable",
     "check-accuracy": "{do} once accuracy is checked",
     "storage-only": "{do} only if storage is the limit",
     "energy-over-time": "{do} only if energy matters more than time",
@@ -54,6 +60,7 @@ RECOMMENDATIONS = {
     "accuracy-cost": "accuracy cost too high; {dont}",
     "nothing-gained": "nothing gained; {dont}",
     "undecided": "time not measured, so no recommendation",
+    "time-unresolved": "time too noisy to decide; run again for longer or on a quiet machine",
 }
 
 
@@ -65,20 +72,64 @@ def verdict(rows: tuple[Row, ...], labels: tuple[str, str] | None = None) -> Ver
     """
     by_key = {r.key: r for r in rows}
     size, time, energy, top1 = (by_key[k] for k in ("size_bytes", "latency_mean_s", "energy_j", "top1"))
-    clauses = (_size_clause(size), _time_clause(time), _energy_clause(energy), _accuracy_clause(top1))
-    code, drop = recommend(size, time, energy, top1)
+    score = _score_row(top1, by_key.get("bleu"))
+    clauses = (_size_clause(size), _time_clause(time), _energy_clause(energy), _accuracy_clause(score))
+    code, drop = recommend(size, time, energy, score)
     do, dont = (
         ("compress", "do not compress") if labels is None else ("prefer " + labels[1], "keep " + labels[0])
     )
-    text = RECOMMENDATIONS[code].format(do=do, dont=dont, drop=drop or 0.0)
-    return Verdict(clauses, code, text)
+    name = "BLEU" if score.key == "bleu" else "top-1 accuracy"
+    text = RECOMMENDATIONS[code].format(do=do, dont=dont, drop=drop or 0.0, score=name)
+    parts = {
+        "time": _part(time, "slower", "faster"),
+        "energy": _part(energy, "more", "less"),
+        "accuracy": _accuracy_part(score),
+    }
+    return Verdict(clauses, code, text, parts)
+
+
+def _score_row(top1: Row, bleu: Row | None) -> Row:
+    """What accuracy is judged by: top-1 where both runs have it, else BLEU (a translation model)."""
+    if (top1.base is None or top1.comp is None) and bleu is not None and bleu.base is not None:
+        return bleu
+    return top1
+
+
+def _points(row: Row) -> float | None:
+    """The score's change in points: top-1 in percentage points, BLEU in its own 0..100 points."""
+    if row.base is None or row.comp is None:
+        return None
+    return (row.comp - row.base) * (1.0 if row.key == "bleu" else 100.0)
+
+
+def _part(row: Row, up: str, down: str) -> dict[str, Any] | None:
+    """One goal in numbers: the direction the verdict names, the ratio and its interval (paired where measured)."""
+    if row.base is None or row.comp is None or row.delta_pct is None:
+        return None
+    better = row.better
+    word = None if better is None or row.direction != "lower" else (down if better else up)
+    return {
+        "direction": word or "no real change",
+        "ratio": row.paired["ratio"] if row.paired else (row.comp / row.base if row.base else None),
+        "ratio_ci95": list(row.ratio_ci95) if row.ratio_ci95 else None,
+        "threshold_pct": row.threshold_pct if row.paired else None,
+        "paired": row.paired is not None,
+    }
+
+
+def _accuracy_part(row: Row) -> dict[str, Any] | None:
+    points = _points(row)
+    if points is None:
+        return None
+    return {"metric": row.key, "base": row.base, "comp": row.comp, "change_points": points}
 
 
 def recommend(size: Row, time: Row, energy: Row, top1: Row) -> tuple[str, float | None]:
     """A recommendation code (and the top-1 drop in points where it matters), by these rules in order.
 
-    1. No inference time: no recommendation (it is the paper's central cost).
-    2. Top-1 down by more than ACCURACY_LIMIT_POINTS: the accuracy cost is too high.
+    1. No inference time: no recommendation (it is the paper's central cost); a paired time ratio whose
+       interval reaches past the no-change band without lying beyond it: too noisy to decide.
+    2. Top-1 (BLEU for a translation model) down by more than ACCURACY_LIMIT_POINTS: the accuracy cost is too high.
     3. Slower and more energy (or only one of them, the other not measured): worth it only for storage,
        if smaller; else nothing gained.
     4. Slower but less energy, or faster but more energy: a trade-off, said as such.
@@ -88,7 +139,10 @@ def recommend(size: Row, time: Row, energy: Row, top1: Row) -> tuple[str, float 
     """
     if time.delta_pct is None:
         return "undecided", None
-    drop = None if top1.base is None or top1.comp is None else (top1.base - top1.comp) * 100.0
+    if unresolved(time):
+        return "time-unresolved", None
+    points = _points(top1)
+    drop = None if points is None else -points
     if drop is not None and drop > ACCURACY_LIMIT_POINTS:
         return "accuracy-cost", drop
     slower, faster = time.better is False, time.better is True
@@ -129,27 +183,60 @@ def _changed(row: Row, goal: Goal, noun: str, down: str, up: str, same: str) -> 
     return Clause(goal, f"{_pct(row.delta_pct, row.base, row.comp)} {word}", row.better)
 
 
+def unresolved(row: Row) -> bool:
+    """A paired ratio not beyond the threshold whose interval is wider than the no-change band (half-width above
+    the threshold): too noisy to call either way."""
+    if row.paired_direction != 0 or row.paired is None:
+        return False
+    ci = row.ratio_ci95
+    return ci is None or halfwidth_pct(float(row.paired["ratio"]), ci[0], ci[1]) > row.threshold_pct
+
+
+def _paired_clause(row: Row, goal: Goal, noun: str, up: str, down: str) -> Clause | None:
+    """The clause from a paired ratio: "1.12x slower (1.08-1.16)"; "slower"/"faster" only when the interval lies
+    beyond 1 +/- the threshold, else "no real change" with the figure (and "too noisy to tell" when the interval
+    reaches past the threshold on a side)."""
+    if row.paired is None:
+        return None
+    ratio, ci, side = float(row.paired["ratio"]), row.ratio_ci95, row.paired_direction
+    span = "" if ci is None else f"{ci[0]:.2f}-{ci[1]:.2f}"
+    if ci is not None and side == 1:
+        return Clause(goal, f"{ratio:.2f}x {up} ({span})", row.better)
+    if ci is not None and side == -1:
+        if goal == "time":  # a speed-up reads as one: 1.25x faster
+            return Clause(goal, f"{1 / ratio:.2f}x {down} ({1 / ci[1]:.2f}-{1 / ci[0]:.2f})", row.better)
+        low, high = (1 - ci[1]) * 100, (1 - ci[0]) * 100
+        return Clause(goal, f"{(1 - ratio) * 100:.0f}% {down} ({low:.0f}-{high:.0f}%)", row.better)
+    detail = (
+        f"{ratio:.2f}x" + (f", {span}" if span else "") + (", too noisy to tell" if unresolved(row) else "")
+    )
+    return Clause(goal, f"no real change in {noun} ({detail})", None)
+
+
 def _size_clause(row: Row) -> Clause:
     clause = _changed(row, "size", "size", "smaller", "larger", "same size")
     return clause or Clause("size", "size not measured here", None)
 
 
 def _time_clause(row: Row) -> Clause:
-    clause = _changed(row, "time", "time", "faster", "slower", "no change in time")
+    clause = _paired_clause(row, "time", "time", "slower", "faster")
+    clause = clause or _changed(row, "time", "time", "faster", "slower", "no change in time")
     return clause or Clause("time", "time not measured here", None)
 
 
 def _energy_clause(row: Row) -> Clause:
     noun = "energy per inference"
-    clause = _changed(row, "energy", noun, f"less {noun}", f"more {noun}", f"same {noun}")
+    clause = _paired_clause(row, "energy", noun, f"more {noun}", f"less {noun}")
+    clause = clause or _changed(row, "energy", noun, f"less {noun}", f"more {noun}", f"same {noun}")
     return clause or Clause("energy", "energy not measured here", None)
 
 
 def _accuracy_clause(row: Row) -> Clause:
-    if row.base is None or row.comp is None:
+    points = _points(row)
+    if points is None:
         return Clause("accuracy", "accuracy not measured here", None)
-    points = (row.comp - row.base) * 100.0
+    name = "BLEU" if row.key == "bleu" else "top-1"
     if abs(points) < SAME_PCT:
-        return Clause("accuracy", "same top-1 accuracy", None)
+        return Clause("accuracy", "same BLEU" if row.key == "bleu" else "same top-1 accuracy", None)
     word = "lower" if points < 0 else "higher"
-    return Clause("accuracy", f"top-1 {abs(points):.1f} points {word}", points > 0)
+    return Clause("accuracy", f"{name} {abs(points):.1f} points {word}", points > 0)

@@ -22,6 +22,7 @@ from typing import Any
 
 from core.report.result_file import make_result_file
 from core.run.environment import collect_environment, sampler_cost
+from core.run.paired import merge_paired, paired_block
 from core.run.pinning import Placement
 from core.run.record import RunRecord, merge_runs
 from core.run.status import run_status
@@ -77,6 +78,9 @@ class Session:
         self._cancel = threading.Event()
         self._client: WorkerClient | None = None
         self._interrupted = False
+        self._paired: dict[
+            str, list[dict[str, Any]]
+        ] = {}  # compressed variant -> one paired block per process
         self.placement = Placement(config.pin)
         opts = config.options
         # The buffers need to span the idle measurement or one timing loop (the blocks are fixed when timing
@@ -86,7 +90,7 @@ class Session:
             only=config.sources,
             probes=config.probes,
             record_path=config.record_path,
-            capacity_s=max(opts.max_seconds, opts.idle_seconds) + 60.0,
+            capacity_s=max(opts.max_seconds, opts.paired_max_seconds, opts.idle_seconds) + 60.0,
             rates_hz=config.rates_hz,
             read_rails=config.read_rails,
         )
@@ -120,6 +124,9 @@ class Session:
                     {"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"}
                 )
             runs = [merge_runs(process_runs) for process_runs in per_variant.values() if process_runs]
+            for run in runs:
+                if run["variant"] in self._paired:
+                    run["paired"] = merge_paired(self._paired[run["variant"]])
             status = run_status(runs, len(per_variant), errors, cancelled)
             result = make_result_file(cfg.model, environment, runs, status, errors)
             self._emit({"type": "session", "state": "done", "status": status})
@@ -151,6 +158,7 @@ class Session:
                 self._emit({"type": "run", "variant": record.variant, "run": merge_runs(process_runs)})
                 if record.status != "complete":
                     errors.extend(record.errors)
+            self._measure_pairs(per_variant)
         except KeyboardInterrupt:
             self._interrupted = True
             self.cancel()
@@ -162,6 +170,71 @@ class Session:
         if self._interrupted:
             errors.append("interrupted by Ctrl-C; results so far are kept")
         return per_variant, errors
+
+    def _measure_pairs(self, per_variant: dict[str, list[dict[str, Any]]]) -> None:
+        """The answer: the baseline and the compressed variant timed in alternating blocks, one paired-stage
+        process per --repeat; their blocks go into self._paired (run() files them on the compressed run)."""
+        cfg = self.config
+        names = [str(v) for v in cfg.variants()]
+        if not cfg.options.paired or len(names) != 2 or names[0] != "baseline":
+            return
+        artifacts = [
+            ((runs[0].get("model") or {}) if runs else {}).get("artifact") for runs in per_variant.values()
+        ]
+        complete = all(runs and runs[-1].get("status") == "complete" for runs in per_variant.values())
+        if not complete or not all(artifacts) or self._cancel.is_set():
+            return
+        for repeat in range(cfg.options.repeat):
+            if self._cancel.is_set():
+                return
+            block = self._run_paired(names, [str(a) for a in artifacts], repeat)
+            self._paired.setdefault(names[1], []).append(block)
+        run = {**merge_runs(per_variant[names[1]]), "paired": merge_paired(self._paired[names[1]])}
+        self._emit({"type": "run", "variant": names[1], "run": run})
+
+    def _run_paired(self, names: list[str], artifacts: list[str], repeat: int) -> dict[str, Any]:
+        """One paired-stage process (core.worker.paired_runner): its `pair` events go on to the listener live,
+        its blocks become the paired block (energy and power from the sampler over each variant's own blocks)."""
+        cfg, rig = self.config, self.rig
+        spec = RunSpec(cfg.model, cfg.compression, cfg.options, str(cfg.workdir), cfg.dataset)
+        spec.model_args = cfg.model_args
+        spec.weights = _weights_of(cfg)
+        payload = {**spec.to_json(), "stage": "paired", "paired": {"variants": names, "artifacts": artifacts}}
+        suffix = f".{repeat + 1}" if cfg.options.repeat > 1 else ""
+        stem = f"{cfg.model}-{names[1].replace('+', '_').replace(':', '-')}"
+        log_path = cfg.workdir / f"{stem}.paired{suffix}.log"
+        process = f" (process pair {repeat + 1} of {cfg.options.repeat})" if cfg.options.repeat > 1 else ""
+        self._emit({"type": "session", "state": "paired", "log": str(log_path),
+                    "message": f"timing {names[0]} and {names[1]} in alternating blocks{process}"})  # fmt: skip
+        client = WorkerClient(cfg.run_python(), log_path)
+        try:
+            client.start(payload)
+        except WorkerStartError as exc:
+            return paired_block(None, None, None, None, str(exc))
+        self._client = client
+        self.placement.pin_worker(client.pid)
+        rig.set_worker_pid(client.pid)
+        result: dict[str, Any] | None = None
+        failure: str | None = None
+        try:
+            for event in client.events():
+                kind = event.get("type")
+                if kind == "pair":
+                    self._emit({**event, "process": repeat + 1})
+                elif kind == "paired":
+                    result = event
+                elif kind == "error":
+                    failure = f"paired stage: {event.get('message')}; see {log_path}"
+        except KeyboardInterrupt:
+            self._interrupted = True
+            self.cancel()
+        finally:
+            code = client.wait()
+            self._client = None
+            rig.set_worker_pid(None)
+        if result is None and failure is None:
+            failure = f"paired stage exited with code {code} before its result; see {log_path}"
+        return paired_block(result, rig.sampler, rig.power_source, rig.idle_power_w, failure)
 
     def cancel(self) -> None:
         """Stop the run: the worker is terminated (killed if it does not exit within 3 s)."""

@@ -6,7 +6,7 @@ One copy, so the graph runner and the TFLite runner time inference by the same r
 
 import os
 import time
-from typing import Any, Callable, Dict  # noqa: F401 (used by the type comments)
+from typing import Any, Callable, Dict, Optional  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -40,9 +40,12 @@ def warm_up(run_once, warmup_iters):
     return done
 
 
-def time_inference(run_once, options, emit, phase_event, variant, **latency_extra):
-    # type: (Callable[[], Any], Any, Callable[..., None], Callable[[str], None], str, Any) -> None
+def time_inference(run_once, options, emit, phase_event, variant, between_chunks=None, **latency_extra):
+    # type: (Callable[[], Any], Any, Callable[..., None], Callable[[str], None], str, Optional[Callable[[float], None]], Any) -> None  # noqa: E501
     """Warm up, then time `run_once` until the stopping rule holds; emits progress, window and latency events.
+
+    `between_chunks(elapsed_s)`, where given, runs after each progress report, between the timed chunks (the
+    per-op trace runs there: its passes are never timed and fall outside the energy windows).
 
     Progress goes out every PROGRESS_EVERY_S (not per iteration) and the garbage collector is paused while timing
     (core.measure.timing); the latency event carries who used the CPU meanwhile (`cpu`, core.measure.cpu_share).
@@ -63,6 +66,8 @@ def time_inference(run_once, options, emit, phase_event, variant, **latency_extr
             ci95_halfwidth_pct=ci_pct if np.isfinite(ci_pct) else None,
             target_pct=options.ci_target_pct,
         )
+        if between_chunks is not None:
+            between_chunks(elapsed_s)
 
     share = CpuShare()
     share.start()

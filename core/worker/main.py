@@ -2,7 +2,8 @@
 
 Stages (the spec's "stage" key): "compress" loads the model, applies the setting and writes the artifact (modern
 TensorFlow and Keras: core.worker.compress_stage); "run" loads the artifact and measures it (core.worker.runner,
-Python 3.6-compatible); no stage means both, in this one process, as older callers expect. It runs in its own
+Python 3.6-compatible); "paired" times two artifacts in alternating blocks (core.worker.paired_runner); no stage
+means compress and run, in this one process, as older callers expect. It runs in its own
 process so TensorFlow never enters the dashboard, its memory is measured cleanly by pid, and a crash or
 out-of-memory here cannot take the dashboard down. This module is Python 3.6-compatible: the TX2 runs it with the
 "run" stage only.
@@ -17,7 +18,7 @@ from typing import Any, Callable, Dict, List  # noqa: F401 (used by the type com
 from core.errors import UserError
 from core.worker.protocol import Emitter
 
-STAGES = ("compress", "run")
+STAGES = ("compress", "run", "paired")
 # What the run stage imports from the interpreter it is given (--worker-python): missing, it is the wrong one.
 RUNTIME_LIBRARIES = ("numpy", "tensorflow")
 
@@ -53,6 +54,12 @@ def main():
             emit("phase", variant=variant, name=name, rss_bytes=rss_bytes())
 
         stage = data.get("stage")
+        if stage == "paired":
+            from core.worker.paired_runner import paired_stage
+
+            paired_stage(data, emit, phase_event)
+            emit("result", variant=variant, status="complete", stage=stage)
+            return 0
         if stage != "run":
             data = dict(data, artifact=_compress(data, emit, phase_event))
         if stage != "compress":
@@ -98,12 +105,21 @@ def _read_spec(raw):
         )
     if data.get("stage") not in (None,) + STAGES:
         raise WorkerSpecError(
-            'run spec stage {!r} is unknown; use "compress", "run", or leave it out for both'.format(
+            'run spec stage {!r} is unknown; use "compress", "run", "paired", or leave it out for both'.format(
                 data["stage"]
             )
         )
     if data.get("stage") == "run" and not data.get("artifact"):
         raise WorkerSpecError('run spec with stage "run" needs an "artifact" path from the compress stage')
+    paired = data.get("paired")
+    if data.get("stage") == "paired" and not (
+        isinstance(paired, dict)
+        and len(paired.get("variants") or ()) == 2
+        and len(paired.get("artifacts") or ()) == 2
+    ):
+        raise WorkerSpecError(
+            'run spec with stage "paired" needs a "paired" block: two "variants", two "artifacts"'
+        )
     return data
 
 

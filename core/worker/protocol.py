@@ -6,7 +6,7 @@ types they do not know, so a newer worker can talk to an older dashboard.
 Types and their fields (all times are time.monotonic() seconds, comparable across processes on Linux):
   hello     pid, python, tensorflow, backend ("cpu"/"gpu"), devices, spec, stage ("compress"|"run"); the compress
             stage adds keras, the run stage session_options (what TensorFlow was told: constant folding off, ...)
-  phase     variant, name (load|compress|warmup|timing|tracing|evaluating|done), rss_bytes
+  phase     variant, name (load|compress|warmup|timing|tracing|paired|evaluating|done), rss_bytes
   model     variant, params, nonzero_params, size_bytes, artifact, cached, weights, and where they apply the
             blocks quantization {bits, granularity, dequant, dequant_form, tensors, code_bits_in_graph},
             pruning, finetune, tflite             (compress stage)
@@ -15,8 +15,12 @@ Types and their fields (all times are time.monotonic() seconds, comparable acros
   latency   variant, n, mean_s, median_s, p90_s, p99_s, std_s, ci95_halfwidth_pct, converged, reason, runtime,
             session_options, graph {integer_weights, float_weights, integer_bytes, float_bytes, dequantize_ops}
             (TFLite forms: runtime "tflite", interpreter, num_threads instead of session_options and graph)
-  ops       variant, passes, final, total_s, by_type {op: seconds}, by_class {A..G: seconds}
+  ops       variant, passes, final (one per traced pass: between timed chunks, the rest after timing), total_s, by_type {op: seconds}, by_class {A..G: seconds}
             (TFLite forms: passes 0, total_s/by_type/by_class null and a `reason`: LiteRT has no per-op timing)
+  pair      variant (the compressed one), against, pairs, ratio, ratio_ci95 [low, high] or null   (paired stage,
+            about once a second while ABBA groups arrive)
+  paired    variant, against, blocks [[variant index 0|1, t0, t1, n, seconds], ...], latency {ratio, ratio_ci95,
+            pairs, processes, method, stopped (narrow|excludes_one|cap), block_s, halfwidth_pct, threshold_pct}
   eval      variant, dataset, n_samples, top1, top5, precision, recall, f1 (null with `reason` without labels)
   log       level, message
   error     message, phase

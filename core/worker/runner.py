@@ -31,7 +31,15 @@ _OPTION_DEFAULTS = {
     "trace_passes": 3,
     "eval_limit": None,
     "threads": None,
+    "paired": True,
+    "paired_block_s": 0.1,
+    "paired_target_pct": 2.0,
+    "paired_threshold_pct": 2.0,
+    "paired_max_seconds": 10.0,
 }  # type: Dict[str, Any]
+# Per-op traced passes run between timed chunks, one every this many seconds, so the per-op panel fills while the
+# variant is timed (a traced pass is never a timed one; core.measure.timing keeps callbacks out of the windows).
+TRACE_EVERY_S = 1.0
 TF_DEFAULT_THREADS = (
     "TensorFlow's default (intra-op and inter-op pools 0: TensorFlow sizes them, about one per core)"
 )
@@ -53,6 +61,11 @@ class Options:
         self.trace_passes = int(get("trace_passes"))
         self.eval_limit = get("eval_limit")  # type: Optional[int]
         self.threads = int(get("threads")) if get("threads") else None  # type: Optional[int]
+        self.paired = bool(get("paired"))
+        self.paired_block_s = float(get("paired_block_s"))
+        self.paired_target_pct = float(get("paired_target_pct"))
+        self.paired_threshold_pct = float(get("paired_threshold_pct"))
+        self.paired_max_seconds = float(get("paired_max_seconds"))
 
 
 def run_stage(data, emit, phase_event):
@@ -66,12 +79,27 @@ def run_stage(data, emit, phase_event):
         return
     import tensorflow as tf
 
-    from core.artifact.graph_build import build_graph, session_config, session_options
+    from core.artifact.graph_build import session_options
 
     settings = session_options(options.threads)
     _hello(emit, data, tf, settings)
     phase_event("load")
     evaluation = load_eval_data(eval_data_path(data))
+    sess, built, graph_ops = open_graph(artifact, options.threads, emit)
+    try:
+        _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, settings, data)
+    finally:
+        sess.close()
+
+
+def open_graph(artifact, threads, emit):
+    # type: (str, Optional[int], Callable[..., None]) -> Any
+    """(session, built graph, node name -> op) for a graph artifact, in its own tf.Graph and Session with the
+    SESSION_OPTIONS every variant shares; the paired stage opens two of them in one process."""
+    import tensorflow as tf
+
+    from core.artifact.graph_build import build_graph, session_config
+
     built = build_graph(artifact)
     _drop_unknown_attrs(built.graph_def, emit)
     graph = tf.Graph()
@@ -80,23 +108,26 @@ def run_stage(data, emit, phase_event):
     graph_ops = {node.name: node.op for node in built.graph_def.node}
     built.graph_def = None  # the Graph holds the constants now; drop the proto copy
     gc.collect()
-    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf, options.threads))
-    try:
-        _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, settings, data)
-    finally:
-        sess.close()
+    return tf.compat.v1.Session(graph=graph, config=session_config(tf, threads)), built, graph_ops
+
+
+def timed_input(evaluation, batch_size):
+    # type: (Any, int) -> np.ndarray
+    """The input every timed inference runs on: the first `batch_size` samples (a translation: the first sentences
+    cut to their own length, core.worker.seq_runner)."""
+    x = evaluation.x[:batch_size]
+    if evaluation.vocab is not None:
+        from core.worker.seq_runner import trim_padding
+
+        x = trim_padding(x)
+    return x
 
 
 def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, session_options, data):
     # type: (Any, Any, Dict[str, str], Any, Options, Callable[..., None], Callable[[str], None], str, Dict[str, Any], Dict[str, Any]) -> None  # noqa: E501
     from core.measure.profile import trace_session
 
-    x = evaluation.x[: options.batch_size]
-    if evaluation.vocab is not None:  # translation: one sentence per inference (core.worker.seq_runner)
-        from core.worker.seq_runner import trim_padding
-
-        x = trim_padding(x)
-    feed = {built.inputs[0]: x}
+    feed = {built.inputs[0]: timed_input(evaluation, options.batch_size)}
     fetches = built.outputs
 
     def run_once():
@@ -106,14 +137,14 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
     emit("log", level="info", message=f"graph: {built.counts}")
     threads = options.threads
     threads_note = TF_DEFAULT_THREADS if threads is None else f"{threads} intra-op threads, 1 inter-op thread"
-    time_inference(run_once, options, emit, phase_event, variant, runtime="tf-graph",
-                   session_options=session_options, graph=built.counts, threads=threads,
+    tracer = _LiveTrace(trace_session(sess, fetches, feed, options.trace_passes, graph_ops), options.trace_passes,
+                        emit, variant)  # fmt: skip
+    time_inference(run_once, options, emit, phase_event, variant, between_chunks=tracer.maybe_trace,
+                   runtime="tf-graph", session_options=session_options, graph=built.counts, threads=threads,
                    threads_note=threads_note)  # fmt: skip
-
-    if options.trace_passes > 0:
+    if tracer.done < options.trace_passes:
         phase_event("tracing")
-        for profile in trace_session(sess, fetches, feed, options.trace_passes, graph_ops):
-            emit("ops", variant=variant, final=profile.passes == options.trace_passes, **profile.to_dict())
+        tracer.finish()
 
     phase_event("evaluating")
     if evaluation.vocab is not None:
@@ -123,6 +154,38 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
     else:
         _evaluate(sess, built, evaluation, emit, variant, data)
     phase_event("done")
+
+
+class _LiveTrace:
+    """The per-op trace, one pass at a time: between timed chunks (every TRACE_EVERY_S) and the rest after timing,
+    each pass emitted as an `ops` event with the running average, so the per-op panel fills during the run."""
+
+    def __init__(self, profiles, passes, emit, variant):
+        # type: (Any, int, Callable[..., None], str) -> None
+        self._profiles = profiles
+        self._passes = passes
+        self._emit = emit
+        self._variant = variant
+        self._last_s = 0.0
+        self.done = 0
+
+    def _next(self):
+        # type: () -> None
+        profile = next(self._profiles)
+        self.done = profile.passes
+        self._emit("ops", variant=self._variant, final=profile.passes == self._passes, **profile.to_dict())
+
+    def maybe_trace(self, elapsed_s):
+        # type: (float) -> None
+        """One traced pass when a pass is due (called between timed chunks, outside the timing windows)."""
+        if self.done < self._passes and elapsed_s - self._last_s >= TRACE_EVERY_S:
+            self._last_s = elapsed_s
+            self._next()
+
+    def finish(self):
+        # type: () -> None
+        while self.done < self._passes:
+            self._next()
 
 
 def _evaluate(sess, built, evaluation, emit, variant, data):

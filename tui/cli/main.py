@@ -73,7 +73,31 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--repeat",
         type=int,
         default=d.repeat,
-        help="worker processes per variant, alternating; >1 puts the run-to-run noise into the CI",
+        help="worker processes per variant and paired-timing processes; >1 puts the run-to-run noise into the "
+        "intervals (the ratio's is then over process pairs)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=d.paired_threshold_pct,
+        help="%% change inside which the paired ratio is no real change (default %(default)g)",
+    )
+    p.add_argument(
+        "--paired-target",
+        type=float,
+        default=d.paired_target_pct,
+        help="stop paired timing when the ratio's 95%% interval half-width is this %% (default %(default)g)",
+    )
+    p.add_argument(
+        "--paired-seconds",
+        type=float,
+        default=d.paired_max_seconds,
+        help="cap on paired timing (baseline and compressed in alternating blocks), seconds (default %(default)g)",
+    )
+    p.add_argument(
+        "--no-paired",
+        action="store_true",
+        help="skip paired timing: compare the variants' own timings only (the answer then has no interval)",
     )
     p.add_argument(
         "--threads",

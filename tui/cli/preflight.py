@@ -34,6 +34,10 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         idle_seconds=args.idle_seconds,
         repeat=args.repeat,
         threads=getattr(args, "threads", None),
+        paired=not getattr(args, "no_paired", False),
+        paired_threshold_pct=getattr(args, "threshold", RunOptions.paired_threshold_pct),
+        paired_target_pct=getattr(args, "paired_target", RunOptions.paired_target_pct),
+        paired_max_seconds=getattr(args, "paired_seconds", RunOptions.paired_max_seconds),
     )
     opts.validate()
     return opts

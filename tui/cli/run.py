@@ -121,7 +121,7 @@ class _Progress:
         kind = event.get("type")
         v = self.state.apply(event)
         if v is None:
-            if kind == "session" and event.get("state") in ("idle", "cancelled"):
+            if kind == "session" and event.get("state") in ("idle", "cancelled", "paired"):
                 self._set(event.get("message") or str(event.get("state")))
             return
         if kind == "phase":
@@ -133,6 +133,10 @@ class _Progress:
             self._set(
                 f"{v.name}: timing {v.iteration} it, mean {fmt_seconds(v.mean_s)}, CI ±{ci_text}"
                 + (f" (target {target:g}%)" if target is not None else "")
+            )
+        elif kind == "pair":  # paired timing: the answer forming (core.worker.paired_runner)
+            self._set(
+                f"{v.name} / {event.get('against')}: {_ratio_text(event)} after {event.get('pairs')} pairs"
             )
         elif kind == "decode":  # the compress stage decoding evaluation images (core.data.imagenet)
             self._set(f"{v.name}: decoding images {event.get('done')}/{event.get('total')}")
@@ -156,6 +160,13 @@ class _Progress:
     def _set(self, text: str) -> None:
         if self.status is not None:
             self.status.update(text)
+
+
+def _ratio_text(event: dict[str, Any]) -> str:
+    """ "1.13x (1.08-1.19)": a live paired ratio and its 95% interval, as far as it is known."""
+    ratio, ci = event.get("ratio"), event.get("ratio_ci95")
+    text = "?" if ratio is None else f"{ratio:.3f}x"
+    return text + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
 
 
 def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None:

@@ -1,0 +1,111 @@
+"""Paired comparison statistics: ABBA block order, the ratio of two variants from pairs of blocks, its 95% interval,
+the stopping rule and the direction a verdict may read from it.
+
+Why pairs: timing each variant in its own process, one after the other, puts everything that differs between two
+processes and two moments (memory layout, caches, clocks, other load) into the comparison, and per-iteration
+intervals are too narrow because successive iterations are not independent. Blocks interleaved in ABBA order cancel
+a linear drift inside each group, and the t-interval on the groups' log ratios sees the noise that is left. A pair
+is one ABBA group (two blocks of each variant): its log ratio is log(cost per inference of B / that of A), the
+costs summed over the variant's two blocks of the group. Python 3.6-compatible (the run stage uses it).
+"""
+
+import math
+from typing import List, Optional, Sequence, Tuple  # noqa: F401 (used by the type comments)
+
+from core.measure.timing import _t_crit
+
+ABBA = (0, 1, 1, 0)  # variant index of each block in one group: A = 0 (reference), B = 1
+BLOCK_S = 0.1
+TARGET_HALFWIDTH_PCT = 2.0  # stop when the ratio's interval is this narrow (half-width, % of the ratio) ...
+THRESHOLD_PCT = 2.0  # ... or when it lies beyond 1 +/- this: a smaller change is no real change
+MIN_PAIRS = 8
+METHOD_PAIRS = "t-interval on per-pair log ratios (a pair: one ABBA group of {block_ms:g} ms blocks)"
+METHOD_PROCESSES = "t-interval on per-process log ratios over {k} process pairs (each: ABBA groups of {block_ms:g} ms blocks)"  # noqa: E501
+
+Interval = Tuple[float, Optional[float], Optional[float]]  # noqa: UP006, UP007, UP045 (Python 3.6)
+
+
+def abba_order(groups):
+    # type: (int) -> List[int]
+    """The variant index of each block for `groups` ABBA groups: 0 1 1 0 0 1 1 0 ..."""
+    return list(ABBA) * groups
+
+
+def group_log_ratios(costs, counts):
+    # type: (Sequence[float], Sequence[float]) -> List[float]
+    """Per-group log ratios B/A from blocks in ABBA order: `costs[i]` is what block i spent in all (seconds,
+    joules) over `counts[i]` inferences. Trailing blocks of an unfinished group are left out; a group where a
+    variant's cost per inference is not positive gives no ratio (ValueError: a log needs positive numbers)."""
+    ratios = []  # type: List[float]
+    for g in range(len(costs) // len(ABBA)):
+        sums = [[0.0, 0.0], [0.0, 0.0]]  # per variant: cost, inferences (or seconds)
+        for j, variant in enumerate(ABBA):
+            i = g * len(ABBA) + j
+            sums[variant][0] += float(costs[i])
+            sums[variant][1] += float(counts[i])
+        (cost_a, n_a), (cost_b, n_b) = sums
+        if n_a <= 0 or n_b <= 0 or cost_a <= 0 or cost_b <= 0:
+            raise ValueError(
+                f"a block group has no positive cost for one variant (group {g + 1}); no log ratio"
+            )
+        ratios.append(math.log((cost_b / n_b) / (cost_a / n_a)))
+    return ratios
+
+
+def ratio_interval(log_ratios):
+    # type: (Sequence[float]) -> Interval
+    """(ratio, low, high): the geometric mean of the ratios and its 95% Student t interval; low/high None with
+    fewer than 2 log ratios. ValueError when there is none."""
+    n = len(log_ratios)
+    if n == 0:
+        raise ValueError("no pairs to estimate a ratio from")
+    mean = math.fsum(log_ratios) / n
+    if n < 2:
+        return math.exp(mean), None, None
+    var = math.fsum((x - mean) ** 2 for x in log_ratios) / (n - 1)
+    half = float(_t_crit(n - 1)) * math.sqrt(var / n)
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
+
+
+def halfwidth_pct(ratio, low, high):
+    # type: (float, Optional[float], Optional[float]) -> float
+    """The interval's half-width in % of the ratio (on the log scale, as it was built); inf without one."""
+    if low is None or high is None or ratio <= 0:
+        return math.inf
+    return (math.sqrt(high / low) - 1.0) * 100.0
+
+
+def direction(low, high, threshold_pct=THRESHOLD_PCT):
+    # type: (Optional[float], Optional[float], float) -> int
+    """+1 when the whole interval is above 1 + threshold, -1 when it is below 1 - threshold, else 0 (no real
+    change, or not known): the one rule the stopping rule and the verdicts share."""
+    if low is None or high is None:
+        return 0
+    if low > 1.0 + threshold_pct / 100.0:
+        return 1
+    if high < 1.0 - threshold_pct / 100.0:
+        return -1
+    return 0
+
+
+def stop_reason(
+    pairs, elapsed_s, interval, target_pct, threshold_pct, min_pairs, max_seconds, min_seconds=0.0
+):
+    # type: (int, float, Interval, float, float, int, float, float) -> Optional[str]
+    """ "narrow", "excludes_one" or "cap" when paired timing should stop after `pairs` groups, else None."""
+    if pairs >= min_pairs and elapsed_s >= min_seconds:
+        if halfwidth_pct(*interval) <= target_pct:
+            return "narrow"
+        if direction(interval[1], interval[2], threshold_pct) != 0:
+            return "excludes_one"
+    if elapsed_s >= max_seconds:
+        return "cap"
+    return None
+
+
+def merge_stopped(stopped):
+    # type: (Sequence[str]) -> str
+    """One stop word for several processes: theirs when they agree, else "cap" if any hit it, else the first."""
+    if len(set(stopped)) == 1:
+        return stopped[0]
+    return "cap" if "cap" in stopped else stopped[0]

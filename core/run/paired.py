@@ -1,0 +1,171 @@
+"""The `paired` block of a compressed run: its latency, energy and power ratios against the baseline, each with a
+95% interval from pairs of ABBA blocks (one process) or from process pairs (`--repeat`).
+
+The paired stage (core.worker.paired_runner) times the blocks and gives the latency ratio; power is board-wide and
+sampled here, so energy per inference and mean power per variant come from the sampler over each variant's own
+blocks, paired the same way (core.measure.paired). Every block says how many distinct sensor updates it held,
+since a power figure resting on one or two updates is not a measurement of that block.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from core.measure.paired import (
+    METHOD_PAIRS,
+    METHOD_PROCESSES,
+    group_log_ratios,
+    halfwidth_pct,
+    merge_stopped,
+    ratio_interval,
+)
+
+NO_SENSOR = "no power sensor on this machine (see `tocompress sensors`)"
+Block = tuple[int, float, float, int, float]  # variant index (0 baseline, 1 compressed), t0, t1, n, seconds
+
+
+def unmeasured(reason: str) -> dict[str, Any]:
+    """A metric the paired stage could not pair: null ratio with the reason."""
+    return {"ratio": None, "reason": reason}
+
+
+def paired_block(
+    event: dict[str, Any] | None,
+    sampler: Any,
+    power_source: str | None,
+    idle_power_w: float | None,
+    failure: str | None = None,
+) -> dict[str, Any]:
+    """The `paired` block of one paired-stage process from its `paired` event and the sampler's buffers."""
+    against = str((event or {}).get("against") or "baseline")
+    if event is None:
+        reason = failure or "the paired stage reported no result"
+        return {"against": against, **{k: unmeasured(reason) for k in ("latency", "energy", "power")}}
+    blocks: list[Block] = [tuple(b) for b in event.get("blocks") or []]  # type: ignore[misc]
+    latency = dict(event.get("latency") or {})
+    energy, power = _power_pairs(blocks, latency, sampler, power_source, idle_power_w)
+    return {"against": against, "latency": latency, "energy": energy, "power": power}
+
+
+def _power_pairs(
+    blocks: list[Block],
+    latency: dict[str, Any],
+    sampler: Any,
+    power_source: str | None,
+    idle_power_w: float | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Energy per inference above idle and mean power, per block from the power samples, paired over groups."""
+    from core.telemetry.energy import energy_above_idle_j
+
+    if power_source is None or sampler is None:
+        return unmeasured(NO_SENSOR), unmeasured(NO_SENSOR)
+    if not blocks:
+        return unmeasured("no paired blocks were timed"), unmeasured("no paired blocks were timed")
+    series = sampler.window(min(b[1] for b in blocks), max(b[2] for b in blocks), bracket=True).get(
+        power_source
+    )
+    if series is None or "power_mw" not in series.values:
+        why = f"{power_source} gave no power readings during the paired blocks"
+        return unmeasured(why), unmeasured(why)
+    t, p_mw = np.asarray(series.t, dtype=float), np.asarray(series.values["power_mw"], dtype=float)
+    covered = [energy_above_idle_j(t, p_mw, [(b[1], b[2])], 0.0) for b in blocks]
+    if any(j is None for j in covered):
+        why = "power samples do not cover every paired block (sensor gap or buffer overrun)"
+        return unmeasured(why), unmeasured(why)
+    total_j = [float(j or 0.0) for j in covered]
+    updates = [_updates(t, p_mw, b[1], b[2]) for b in blocks]
+    common = {
+        "pairs": latency.get("pairs"),
+        "processes": 1,
+        "method": METHOD_PAIRS.format(block_ms=float(latency.get("block_s") or 0.0) * 1000),
+        "stopped": latency.get("stopped"),
+        "block_s": latency.get("block_s"),
+        "updates": updates,
+        "min_updates": min(updates),
+        "source": power_source,
+    }
+    durations = [b[2] - b[1] for b in blocks]
+    power = _ratio_block(total_j, durations, blocks, common, "mean_w")
+    if idle_power_w is None:
+        return unmeasured("idle power was not measured"), power
+    above_j = [j - idle_power_w * d for j, d in zip(total_j, durations, strict=True)]
+    energy = _ratio_block(above_j, [float(b[3]) for b in blocks], blocks, common, "j_per_inference")
+    return energy, power
+
+
+def _ratio_block(
+    costs: list[float], per: list[float], blocks: list[Block], common: dict[str, Any], unit_key: str
+) -> dict[str, Any]:
+    """Ratio and interval of cost/per (J per inference, J per second) between the variants' own blocks."""
+    try:
+        logs = group_log_ratios(costs, per)
+        ratio, low, high = ratio_interval(logs)
+    except ValueError as exc:
+        return unmeasured(f"{exc} (energy above idle too small to pair)")
+    means = {}
+    for variant, name in ((0, "baseline"), (1, "compressed")):
+        cost = sum(c for c, b in zip(costs, blocks, strict=True) if b[0] == variant)
+        amount = sum(a for a, b in zip(per, blocks, strict=True) if b[0] == variant)
+        means[name] = cost / amount if amount > 0 else None
+    return {
+        "ratio": ratio,
+        "ratio_ci95": None if low is None else [low, high],
+        **common,
+        "halfwidth_pct": _finite(halfwidth_pct(ratio, low, high)),
+        "per_variant": {"unit": unit_key, **means},
+        "reason": None,
+    }
+
+
+def _updates(t: np.ndarray, p: np.ndarray, t0: float, t1: float) -> int:
+    """Distinct sensor updates inside [t0, t1]: readings that differ from the one before (the first compared with
+    the last reading before t0), since reading faster than the sensor refreshes only repeats its value."""
+    lo = max(0, int(np.searchsorted(t, t0, side="left")) - 1)
+    hi = int(np.searchsorted(t, t1, side="right"))
+    values = p[lo:hi]
+    return int(np.count_nonzero(np.diff(values) != 0)) if len(values) > 1 else 0
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def merge_paired(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """One `paired` block from several process pairs: per metric, the t-interval over the per-process log ratios,
+    so process-to-process noise is inside it; the pairs summed, the minimum updates the smallest."""
+    if len(blocks) == 1:
+        return blocks[0]
+    merged: dict[str, Any] = {"against": blocks[0].get("against", "baseline")}
+    for key in ("latency", "energy", "power"):
+        parts = [b.get(key) or {} for b in blocks]
+        usable = [p for p in parts if p.get("ratio") is not None]
+        if len(usable) < len(parts):
+            why = next((p.get("reason") for p in parts if p.get("ratio") is None), None)
+            merged[key] = unmeasured(f"{len(parts) - len(usable)} of {len(parts)} processes gave none: {why}")
+            continue
+        ratio, low, high = ratio_interval([math.log(p["ratio"]) for p in usable])
+        block_s = usable[0].get("block_s") or 0.0
+        out = {
+            **usable[0],
+            "ratio": ratio,
+            "ratio_ci95": None if low is None else [low, high],
+            "pairs": sum(int(p.get("pairs") or 0) for p in usable),
+            "processes": len(usable),
+            "method": METHOD_PROCESSES.format(k=len(usable), block_ms=float(block_s) * 1000),
+            "stopped": merge_stopped([str(p.get("stopped")) for p in usable]),
+            "halfwidth_pct": _finite(halfwidth_pct(ratio, low, high)),
+            "process_ratios": [p["ratio"] for p in usable],
+        }
+        out.pop("seconds", None)
+        if "updates" in out:
+            out["updates"] = [u for p in usable for u in p.get("updates") or []]
+            out["min_updates"] = min(int(p.get("min_updates") or 0) for p in usable)
+        out.pop("per_variant", None)
+        merged[key] = out
+    return merged
+
+
+__all__ = ["merge_paired", "paired_block", "unmeasured"]
