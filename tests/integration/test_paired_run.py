@@ -1,0 +1,63 @@
+"""A real paired run: the shared `q8_run` (tests/conftest.py: digits-cnn baseline vs q8, paired timing capped at
+2 s) gives the q8 run a `paired` block, the comparison its ratio rows and verdict, live `pair` events, and per-op
+`ops` events while the variants are timed, not only after."""
+
+import pytest
+
+from core.report.result_file import validate_result
+from core.telemetry.replay import load_trace
+
+pytestmark = pytest.mark.integration
+
+
+def _q8(data):
+    return next(r for r in data["runs"] if r["variant"] == "q8")
+
+
+def test_the_q8_run_carries_its_paired_answer(q8_run):
+    data = q8_run["data"]
+    validate_result(data)
+    paired = _q8(data)["paired"]
+    lat = paired["latency"]
+    assert paired["against"] == "baseline"
+    assert lat["ratio"] > 0 and lat["pairs"] >= 2 and lat["processes"] == 1 and lat["block_s"] == 0.1
+    low, high = lat["ratio_ci95"]
+    assert low < lat["ratio"] < high
+    assert lat["stopped"] in ("narrow", "excludes_one", "cap") and lat["method"].startswith("t-interval")
+    assert lat["seconds"] <= 2.0 + 4 * 0.1 + 1.0  # the cap, plus the group under way, plus slack for a busy box
+    # --sources host: no power sensor, so energy and power are null with the reason, never 0.
+    for key in ("energy", "power"):
+        assert paired[key]["ratio"] is None and "no power sensor" in paired[key]["reason"]
+
+
+def test_the_comparison_reads_the_ratio(q8_run):
+    comparison = q8_run["data"]["comparison"]
+    lat = _q8(q8_run["data"])["paired"]["latency"]
+    row = next(m for m in comparison["metrics"] if m["key"] == "latency_mean_s")
+    assert row["ratio"] == lat["ratio"] and row["ratio_ci95"] == lat["ratio_ci95"] and row["pairs"] == lat["pairs"]
+    verdict = comparison["verdict"]
+    assert verdict["sentence"] == comparison["summary"]
+    assert verdict["time"]["ratio"] == lat["ratio"] and verdict["time"]["paired"] is True
+    assert verdict["time"]["direction"] in ("slower", "faster", "no real change")
+    word = {"slower": "x slower (", "faster": "x faster (", "no real change": "no real change in time ("}
+    assert word[verdict["time"]["direction"]] in verdict["sentence"]
+
+
+def test_pair_events_went_out_live_and_ops_arrived_during_timing(q8_run):
+    events = load_trace(q8_run["dir"] / "rec.jsonl").events
+    pairs = [e for e in events if e.get("type") == "pair"]
+    assert pairs and all(e["variant"] == "q8" and e["against"] == "baseline" for e in pairs)
+    assert [e["pairs"] for e in pairs] == sorted(e["pairs"] for e in pairs)
+    last = pairs[-1]
+    assert last["ratio"] == pytest.approx(_q8(q8_run["data"])["paired"]["latency"]["ratio"])
+    assert all(e["ratio_ci95"] is None or len(e["ratio_ci95"]) == 2 for e in pairs)
+    # A traced pass between timed chunks (timing lasts at least the 2 s floor, a pass is due each second): the
+    # variant's first ops event comes before its latency event, between two progress reports.
+    for variant in ("baseline", "q8"):
+        mine = [e for e in events if e.get("variant") == variant]
+        kinds = [e.get("type") for e in mine]
+        first_ops, latency = kinds.index("ops"), kinds.index("latency")
+        assert first_ops < latency, f"{variant}: no per-op pass ran while it was timed"
+        assert kinds[first_ops - 1] == "progress" and "progress" in kinds[first_ops + 1 : latency]
+        assert mine[first_ops]["passes"] == 1 and mine[first_ops]["final"] is False
+        assert [e["final"] for e in mine if e.get("type") == "ops"][-1] is True

@@ -1,0 +1,183 @@
+"""Paired timing statistics (core.measure.paired), the ABBA loop (core.worker.paired_runner) and the paired block
+of a run (core.run.paired): hand-computed intervals, block order, the stopping rule at its thresholds."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from core.measure.paired import (
+    abba_order,
+    direction,
+    group_log_ratios,
+    halfwidth_pct,
+    merge_stopped,
+    ratio_interval,
+    stop_reason,
+)
+from core.run.paired import merge_paired, paired_block
+from core.telemetry.sampler import Sampler
+from core.worker.paired_runner import time_pairs
+from core.worker.runner import Options
+
+
+def test_ratio_interval_matches_a_hand_computed_case():
+    # Three pairs with ratios 1.10, 1.20, 1.15: logs 0.0953102, 0.1823216, 0.1397619; mean 0.1391312,
+    # sd 0.0435091, se 0.0251200; t(0.975, 2) = 4.3026527 -> half 0.1080826: 1.149275 (1.031536-1.280453).
+    ratio, low, high = ratio_interval([math.log(1.10), math.log(1.20), math.log(1.15)])
+    assert ratio == pytest.approx(math.exp(0.1391312), abs=1e-6) == pytest.approx(1.149275, abs=1e-6)
+    assert (low, high) == (pytest.approx(1.031536, abs=1e-6), pytest.approx(1.280453, abs=1e-6))
+    assert halfwidth_pct(ratio, low, high) == pytest.approx((math.exp(0.1080826) - 1) * 100, abs=1e-4)
+
+
+def test_one_pair_has_a_ratio_but_no_interval_and_none_has_nothing():
+    assert ratio_interval([math.log(2.0)]) == (pytest.approx(2.0), None, None)
+    with pytest.raises(ValueError, match="no pairs"):
+        ratio_interval([])
+
+
+def test_group_log_ratio_sums_each_variants_two_blocks_and_drops_an_unfinished_group():
+    # ABBA: A 1.0 s / 1000 it, B 1.2 s / 1000, B 1.4 s / 1000, A 1.0 s / 1000 -> B/A = 1.3; then half a group.
+    logs = group_log_ratios([1.0, 1.2, 1.4, 1.0, 9.0, 9.0], [1000, 1000, 1000, 1000, 1, 1])
+    assert logs == [pytest.approx(math.log(1.3))]
+    # Counts differ: A 1.0 s / 500 + 1.0 s / 1500 = 1 ms each; B 2.0 s / 1000 = 2 ms -> 2.0.
+    assert group_log_ratios([1.0, 1.0, 1.0, 1.0], [500, 500, 500, 1500]) == [pytest.approx(math.log(2.0))]
+    with pytest.raises(ValueError, match="no positive cost"):
+        group_log_ratios([1.0, -0.5, 0.5, 1.0], [10, 10, 10, 10])
+
+
+def test_abba_order_repeats_a_b_b_a():
+    assert abba_order(3) == [0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "expected"),
+    [
+        (1.0201, 1.20, 1),  # beyond 1 + 2%: slower
+        (1.0200, 1.20, 0),  # touching the threshold is not beyond it
+        (0.80, 0.9799, -1),
+        (0.80, 0.9800, 0),
+        (0.99, 1.01, 0),
+        (None, None, 0),
+    ],
+)
+def test_direction_only_beyond_the_threshold(low, high, expected):
+    assert direction(low, high, 2.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("pairs", "elapsed", "interval", "expected"),
+    [
+        (8, 1.0, (1.0, 0.985, 1.0152), "narrow"),  # half-width 1.5% <= 2%
+        (7, 1.0, (1.0, 0.985, 1.0152), None),  # below the minimum pairs
+        (8, 1.0, (1.15, 1.05, 1.26), "excludes_one"),  # wide but clearly above 1.02
+        (8, 1.0, (1.05, 0.99, 1.11), None),  # wide and straddling: keep going
+        (8, 10.0, (1.05, 0.99, 1.11), "cap"),
+        (1, 10.0, (1.05, None, None), "cap"),
+    ],
+)
+def test_stop_reason_at_its_thresholds(pairs, elapsed, interval, expected):
+    assert stop_reason(pairs, elapsed, interval, 2.0, 2.0, 8, 10.0) == expected
+
+
+def test_merge_stopped():
+    assert merge_stopped(["narrow", "narrow"]) == "narrow"
+    assert merge_stopped(["narrow", "cap"]) == "cap"
+    assert merge_stopped(["excludes_one", "narrow"]) == "excludes_one"
+
+
+def _spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_time_pairs_runs_abba_blocks_and_finds_a_two_to_one_ratio():
+    calls = []
+    events = []
+    fns = [lambda: (calls.append(0), _spin(0.0005)), lambda: (calls.append(1), _spin(0.001))]
+    options = Options({"paired_block_s": 0.01, "paired_max_seconds": 5.0})
+    latency, blocks = time_pairs(fns, options, ["baseline", "q8"], lambda kind, **f: events.append((kind, f)))
+    assert [b[0] for b in blocks] == abba_order(len(blocks) // 4)
+    # Calls follow the blocks: every block's inferences in a run, in the blocks' order.
+    assert calls == [b[0] for b in blocks for _ in range(b[3])]
+    assert all(b[1] < b[2] for b in blocks) and all(a[2] <= b[1] for a, b in zip(blocks, blocks[1:]))
+    assert latency["stopped"] == "excludes_one" and latency["pairs"] >= 8
+    assert latency["ratio_ci95"][0] > 1.02 and 1.4 < latency["ratio"] < 2.6  # 2.0 on a quiet machine
+    kind, last = events[-1]
+    assert kind == "pair" and last["pairs"] == latency["pairs"] and last["ratio"] == latency["ratio"]
+    assert last["variant"] == "q8" and last["against"] == "baseline"
+
+
+class _Board:
+    """A named power source for the sampler's buffers (never started: the test writes its readings)."""
+
+    name = "board"
+    default_rate_hz = 500.0
+
+
+def _sampler_with(readings):
+    sampler = Sampler([_Board()], capacity_s=60.0)
+    for t, mw in readings:
+        sampler._buffers["board"].append(t, {"power_mw": mw})
+    return sampler
+
+
+def _blocks(groups, n=(100, 80), block_s=0.1, t=100.0):
+    out = []
+    for v in abba_order(groups):
+        out.append((v, t, t + block_s, n[v], block_s))
+        t += block_s
+    return out
+
+
+def test_paired_block_pairs_energy_and_power_over_each_variants_own_blocks():
+    blocks = _blocks(4)
+    readings = []
+    for i in range(int(1.7 / 0.002)):  # 2 ms reads of a sensor updating every 10 ms (+-1 mW between updates)
+        t = 99.9 + i * 0.002
+        inside = next((b for b in blocks if b[1] <= t < b[2]), None)
+        base_mw = 6000.0 if inside is not None and inside[0] == 1 else 5000.0
+        readings.append((t, base_mw + (1.0 if int((t - 99.9) / 0.01) % 2 else -1.0)))
+    event = {"type": "paired", "variant": "q8", "against": "baseline", "blocks": [list(b) for b in blocks],
+             "latency": {"ratio": 1.2, "ratio_ci95": [1.1, 1.3], "pairs": 4, "stopped": "excludes_one",
+                         "block_s": 0.1, "threshold_pct": 2.0}}  # fmt: skip
+    block = paired_block(event, _sampler_with(readings), "board", 4.0)
+    energy, power = block["energy"], block["power"]
+    # Above idle: baseline 1 W x 0.1 s / 100 = 1 mJ; compressed 2 W x 0.1 s / 80 = 2.5 mJ.
+    assert energy["ratio"] == pytest.approx(2.5, rel=0.02)
+    assert energy["per_variant"]["baseline"] == pytest.approx(0.001, rel=0.02)
+    assert power["ratio"] == pytest.approx(1.2, rel=0.02) and power["pairs"] == 4
+    assert 8 <= power["min_updates"] <= 11 and len(power["updates"]) == 16
+    assert energy["ratio_ci95"][0] < energy["ratio"] < energy["ratio_ci95"][1]
+
+
+def test_paired_block_without_sensor_or_idle_says_why():
+    event = {"against": "baseline", "blocks": [list(b) for b in _blocks(2)], "latency": {"ratio": 1.1}}
+    block = paired_block(event, None, None, None)
+    assert block["energy"] == {"ratio": None, "reason": "no power sensor on this machine (see `tocompress sensors`)"}
+    flat = _sampler_with([(99.0 + 0.002 * i, 5000.0 + (i // 5) % 2) for i in range(1000)])
+    block = paired_block(event, flat, "board", None)
+    assert block["energy"]["ratio"] is None and "idle power" in block["energy"]["reason"]
+    assert block["power"]["ratio"] == pytest.approx(1.0, abs=1e-3)
+    failed = paired_block(None, None, None, None, "paired stage: boom")
+    assert failed["latency"] == {"ratio": None, "reason": "paired stage: boom"}
+
+
+def test_merge_paired_puts_the_interval_over_process_ratios():
+    def one(r):
+        return {"against": "baseline", "latency": {"ratio": r, "ratio_ci95": [r * 0.99, r * 1.01], "pairs": 10,
+                "processes": 1, "stopped": "narrow", "block_s": 0.1, "method": "m"},
+                "energy": {"ratio": None, "reason": "no power sensor"}, "power": {"ratio": None, "reason": "x"}}  # fmt: skip
+
+    merged = merge_paired([one(1.10), one(1.20), one(1.15)])
+    lat = merged["latency"]
+    assert (lat["processes"], lat["pairs"]) == (3, 30)
+    # The same three log ratios as the hand-computed case above.
+    assert lat["ratio"] == pytest.approx(1.149275, abs=1e-6)
+    assert lat["ratio_ci95"] == [pytest.approx(1.031536, abs=1e-6), pytest.approx(1.280453, abs=1e-6)]
+    assert lat["process_ratios"] == [1.10, 1.20, 1.15] and "3 process pairs" in lat["method"]
+    assert merged["energy"]["ratio"] is None and "3 of 3 processes" in merged["energy"]["reason"]
+    assert merge_paired([one(1.1)]) == one(1.1)
+    assert np.isfinite(lat["halfwidth_pct"])
