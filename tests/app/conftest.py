@@ -34,7 +34,12 @@ SENSORS_HERE = [
 
 # Small enough that one real run of digits-cnn baseline vs q8 takes seconds, not minutes.
 FAST_OPTIONS = RunOptions(
-    min_iters=10, max_iters=200, max_seconds=3, min_seconds=0.3, trace_passes=1, idle_seconds=0.2,
+    min_iters=10,
+    max_iters=200,
+    max_seconds=3,
+    min_seconds=0.3,
+    trace_passes=1,
+    idle_seconds=0.2,
     paired_max_seconds=1.5,
 )
 

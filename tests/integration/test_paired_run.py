@@ -24,7 +24,9 @@ def test_the_q8_run_carries_its_paired_answer(q8_run):
     low, high = lat["ratio_ci95"]
     assert low < lat["ratio"] < high
     assert lat["stopped"] in ("narrow", "excludes_one", "cap") and lat["method"].startswith("t-interval")
-    assert lat["seconds"] <= 2.0 + 4 * 0.1 + 1.0  # the cap, plus the group under way, plus slack for a busy box
+    assert (
+        lat["seconds"] <= 2.0 + 4 * 0.1 + 1.0
+    )  # the cap, plus the group under way, plus slack for a busy box
     # --sources host: no power sensor, so energy and power are null with the reason, never 0.
     for key in ("energy", "power"):
         assert paired[key]["ratio"] is None and "no power sensor" in paired[key]["reason"]
@@ -34,7 +36,11 @@ def test_the_comparison_reads_the_ratio(q8_run):
     comparison = q8_run["data"]["comparison"]
     lat = _q8(q8_run["data"])["paired"]["latency"]
     row = next(m for m in comparison["metrics"] if m["key"] == "latency_mean_s")
-    assert row["ratio"] == lat["ratio"] and row["ratio_ci95"] == lat["ratio_ci95"] and row["pairs"] == lat["pairs"]
+    assert (
+        row["ratio"] == lat["ratio"]
+        and row["ratio_ci95"] == lat["ratio_ci95"]
+        and row["pairs"] == lat["pairs"]
+    )
     verdict = comparison["verdict"]
     assert verdict["sentence"] == comparison["summary"]
     assert verdict["time"]["ratio"] == lat["ratio"] and verdict["time"]["paired"] is True

@@ -102,7 +102,9 @@ def test_time_pairs_runs_abba_blocks_and_finds_a_two_to_one_ratio():
     assert [b[0] for b in blocks] == abba_order(len(blocks) // 4)
     # Calls follow the blocks: every block's inferences in a run, in the blocks' order.
     assert calls == [b[0] for b in blocks for _ in range(b[3])]
-    assert all(b[1] < b[2] for b in blocks) and all(a[2] <= b[1] for a, b in zip(blocks, blocks[1:]))
+    assert all(b[1] < b[2] for b in blocks) and all(
+        a[2] <= b[1] for a, b in zip(blocks[:-1], blocks[1:], strict=True)
+    )
     assert latency["stopped"] == "excludes_one" and latency["pairs"] >= 8
     assert latency["ratio_ci95"][0] > 1.02 and 1.4 < latency["ratio"] < 2.6  # 2.0 on a quiet machine
     kind, last = events[-1]
@@ -156,7 +158,10 @@ def test_paired_block_pairs_energy_and_power_over_each_variants_own_blocks():
 def test_paired_block_without_sensor_or_idle_says_why():
     event = {"against": "baseline", "blocks": [list(b) for b in _blocks(2)], "latency": {"ratio": 1.1}}
     block = paired_block(event, None, None, None)
-    assert block["energy"] == {"ratio": None, "reason": "no power sensor on this machine (see `tocompress sensors`)"}
+    assert block["energy"] == {
+        "ratio": None,
+        "reason": "no power sensor on this machine (see `tocompress sensors`)",
+    }
     flat = _sampler_with([(99.0 + 0.002 * i, 5000.0 + (i // 5) % 2) for i in range(1000)])
     block = paired_block(event, flat, "board", None)
     assert block["energy"]["ratio"] is None and "idle power" in block["energy"]["reason"]

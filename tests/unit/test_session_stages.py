@@ -50,8 +50,12 @@ def test_compress_then_run_per_variant_with_the_artifact_handed_on(tmp_path, spe
     result = Session(config(tmp_path), events.append).run()
     sent = specs()
     assert [(s["compression"], s["stage"]) for s in sent] == [
-        ("baseline", "compress"), ("baseline", "run"), ("q8", "compress"), ("q8", "run")
+        ("baseline", "compress"), ("baseline", "run"), ("q8", "compress"), ("q8", "run"), ("q8", "paired")
     ]  # fmt: skip
+    assert sent[4]["paired"] == {
+        "variants": ["baseline", "q8"],
+        "artifacts": [sent[1]["artifact"], sent[3]["artifact"]],
+    }
     assert sent[1]["artifact"] == str(tmp_path / "runs" / "fake-baseline.tcz")
     assert "artifact" not in sent[0]
     assert result["status"] == "complete", result["errors"]
@@ -63,6 +67,34 @@ def test_compress_then_run_per_variant_with_the_artifact_handed_on(tmp_path, spe
     assert (tmp_path / "runs" / "digits-cnn-q8.compress.log").exists()
     assert (tmp_path / "runs" / "digits-cnn-q8.worker.log").exists()
     assert result["environment"]["compress_python"] == result["environment"]["worker_python"]
+
+
+def test_the_paired_stage_files_its_answer_on_the_compressed_run(tmp_path, specs):
+    events = []
+    result = Session(config(tmp_path), events.append).run()
+    base, q8 = result["runs"]
+    assert "paired" not in base
+    assert q8["paired"]["latency"]["ratio"] == 1.25 and q8["paired"]["latency"]["pairs"] == 2
+    assert q8["paired"]["energy"]["ratio"] is None and "no power sensor" in q8["paired"]["energy"]["reason"]
+    live = [e for e in events if e.get("type") == "pair"]
+    assert [(e["variant"], e["pairs"], e["ratio_ci95"]) for e in live] == [
+        ("q8", 1, None),
+        ("q8", 2, [1.25, 1.25]),
+    ]
+    assert all(e["v"] == 1 and isinstance(e["t"], float) for e in live)
+    # The paired stage's own hello/phase events stay out of the live state: q8 is not "running" again.
+    assert not any(e.get("type") == "hello" and e.get("stage") == "paired" for e in events)
+    assert result["comparison"]["verdict"]["time"]["direction"] == "slower"
+    assert result["comparison"]["summary"].startswith("same size, 1.25x slower (1.25-1.25), ")
+    assert (tmp_path / "runs" / "digits-cnn-q8.paired.log").exists()
+
+
+def test_without_paired_timing_no_paired_stage_runs(tmp_path, specs):
+    cfg = config(tmp_path)
+    cfg.options.paired = False
+    result = Session(cfg).run()
+    assert [s["stage"] for s in specs()] == ["compress", "run", "compress", "run"]
+    assert "paired" not in result["runs"][1]
 
 
 def test_a_failed_compress_stage_fails_the_variant_with_its_line(tmp_path, specs, monkeypatch):

@@ -43,7 +43,11 @@ def _verdict(ratio, low, high, **comp):
     [
         ((1.12, 1.08, 1.16), "1.12x slower (1.08-1.16)", "slower"),
         ((1.05, 1.0201, 1.08), "1.05x slower (1.02-1.08)", "slower"),
-        ((1.05, 1.0199, 1.08), "no real change in time (1.05x, 1.02-1.08, too noisy to tell)", "no real change"),
+        (
+            (1.05, 1.0199, 1.08),
+            "no real change in time (1.05x, 1.02-1.08, too noisy to tell)",
+            "no real change",
+        ),
         ((1.00, 0.99, 1.01), "no real change in time (1.00x, 0.99-1.01)", "no real change"),
         ((0.90, 0.85, 0.9799), "1.11x faster (1.02-1.18)", "faster"),
         ((0.99, 0.97, 0.9801), "no real change in time (0.99x, 0.97-0.98)", "no real change"),
@@ -84,7 +88,9 @@ def test_paired_energy_reads_the_same_way():
     energy = {"ratio": 1.40, "ratio_ci95": [1.30, 1.50], "pairs": 20, "method": "m", "min_updates": 9}
     run = {**_run("q8", size=100_000), "paired": _paired(1.12, 1.08, 1.16, energy)}
     c = compare(BASE, run)
-    assert c.verdict.sentence.startswith("75% smaller, 1.12x slower (1.08-1.16), 1.40x more energy per inference")
+    assert c.verdict.sentence.startswith(
+        "75% smaller, 1.12x slower (1.08-1.16), 1.40x more energy per inference"
+    )
     assert c.to_dict()["verdict"]["energy"]["direction"] == "more"
 
 
@@ -99,7 +105,10 @@ def test_translation_verdict_uses_bleu_when_there_is_no_top1():
     comp = {**_run("q8", size=100_000, bleu=24.9), "paired": _paired(1.00, 0.99, 1.01)}
     v = compare(base, comp).verdict
     assert "BLEU 2.5 points lower" in v.sentence and "accuracy not measured" not in v.sentence
-    assert v.recommendation == "compress-if-accuracy-ok" and v.text == "compress if 2.5 points of BLEU are acceptable"
+    assert (
+        v.recommendation == "compress-if-accuracy-ok"
+        and v.text == "compress if 2.5 points of BLEU are acceptable"
+    )
     assert compare(base, comp).to_dict()["verdict"]["accuracy"]["metric"] == "bleu"
 
 
@@ -116,6 +125,9 @@ def test_paired_fields_validate_against_the_result_schema():
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad["paired"], run_schema)
     bad_verdict = {**compare(BASE, comp).to_dict()}
-    bad_verdict["verdict"] = {**bad_verdict["verdict"], "time": {**bad_verdict["verdict"]["time"], "direction": "up"}}
+    bad_verdict["verdict"] = {
+        **bad_verdict["verdict"],
+        "time": {**bad_verdict["verdict"]["time"], "direction": "up"},
+    }
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad_verdict, comparison_schema)
