@@ -136,7 +136,9 @@ class RunScreen(Screen[None]):
 
     @property
     def timing(self) -> bool:
-        """Whether a variant's timed loop is running now."""
+        """Whether a variant's timed loop, or paired timing (session state "paired"), is running now."""
+        if self.live.session_state == "paired":
+            return True
         current = self.live.variants.get(self.live.current) if self.live.current else None
         return current is not None and current.phase == "timing"
 
