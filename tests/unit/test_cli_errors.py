@@ -22,6 +22,8 @@ def _run(capsys, *argv):
         (["run", "--model", "inception-v1", "--weights", "pretrained"], "or run with --weights random"),
         (["run", "--min-iters", "50", "--max-iters", "10"], "max iterations 10 is below min iterations 50"),
         (["compare", "nope-a.json", "nope-b.json"], "no result file at nope-a.json"),
+        (["run", "--threshold", "150"], "no-change threshold 150.0% in [0, 100)"),
+        (["run", "--paired-seconds", "0"], "paired max seconds 0.0 must be positive"),
         (["run", "--dataset", "bogus"], "unknown dataset 'bogus'; choose one of: digits-test"),
         (["run", "--worker-python", "/nonexistent/python"], "not an executable"),
         (["--replay", "nope.jsonl"], "no such file"),

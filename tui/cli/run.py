@@ -169,6 +169,29 @@ def _ratio_text(event: dict[str, Any]) -> str:
     return text + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
 
 
+STOPPED = {
+    "narrow": "the interval was narrow enough",
+    "excludes_one": "the interval lay clearly beyond 1",
+    "cap": "the time cap (--paired-seconds) came first",
+}
+
+
+def paired_line(run: dict[str, Any]) -> str | None:
+    """ "q8 / baseline time: 1.132x (1.081-1.186), 8 pairs; stopped: ...": how the paired answer was reached."""
+    paired = run.get("paired") or {}
+    lat = paired.get("latency") or {}
+    if not paired:
+        return None
+    head = f"{run.get('variant')} / {paired.get('against')} time: "
+    if lat.get("ratio") is None:
+        return head + f"not paired: {lat.get('reason')}"
+    processes = f" over {lat['processes']} process pairs" if (lat.get("processes") or 1) > 1 else ""
+    return (
+        head + f"{_ratio_text(lat)}, {lat.get('pairs')} pairs{processes}; "
+        f"stopped: {STOPPED.get(str(lat.get('stopped')), lat.get('stopped'))}"
+    )
+
+
 def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None:
     """The baseline against each compressed run with its verdict, or the lone run; then errors not yet shown."""
     out = Console()
@@ -184,6 +207,10 @@ def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None
         weights = weights_of_result(result)
         if weights:
             out.print(weights, style="yellow" if weights.startswith("random") else None)
+    for run in result.get("runs") or []:
+        line = paired_line(run)
+        if line:
+            out.print(line, markup=False)
     for run in result.get("runs") or []:
         lat = run.get("latency") or {}
         if lat and not lat.get("converged"):

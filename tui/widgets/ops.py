@@ -74,7 +74,9 @@ class OpsPanel(LiveText):
             return  # same events, same width: nothing to redraw
         self._shown = key
         if not ops_by_variant:
-            self.show(Text("waiting for the per-op trace (runs after timing)", style="dim"))
+            self.show(
+                Text("waiting for the per-op trace (a traced pass each second while timing)", style="dim")
+            )
             return
         current = current if current in ops_by_variant else list(ops_by_variant)[-1]
         ops = ops_by_variant[current]
