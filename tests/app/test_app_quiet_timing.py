@@ -64,3 +64,16 @@ async def test_t_switches_to_live_redraws_while_timing(build_app, replayed_board
         assert not screen.quiet and screen.mode == "live"
         await wait_until(pilot, lambda: plot_text(plot) != blank, "the plot drawn live while timing")
         assert screen.query_one("#progress").border_title == "Progress · live (t toggles)"
+
+
+def test_paired_timing_counts_as_timing():
+    """Paired timing (baseline and compressed in ABBA blocks, session state "paired") is kept quiet too."""
+    live = LiveRun("digits-cnn", ["baseline", "q8"], started_at=time.monotonic())
+    screen = RunScreen(live, None, SENSORS_TX2)
+    assert not screen.timing
+    live.apply(
+        {"type": "session", "state": "paired", "message": "timing baseline and q8 in alternating blocks"}
+    )
+    assert screen.timing
+    live.apply({"type": "session", "state": "done", "status": "complete"})
+    assert not screen.timing
