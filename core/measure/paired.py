@@ -19,6 +19,10 @@ BLOCK_S = 0.1
 TARGET_HALFWIDTH_PCT = 2.0  # stop when the ratio's interval is this narrow (half-width, % of the ratio) ...
 THRESHOLD_PCT = 2.0  # ... or when it lies beyond 1 +/- this: a smaller change is no real change
 MIN_PAIRS = 8
+# "Clearly beyond 1" also needs a usable interval: at most this many times the target half-width. A few pairs hit
+# by a burst of other load can put a wide interval past the threshold (an A/A run on a loaded 2-core machine gave
+# 1.99 (1.11-3.56) after 8 pairs); such a run goes on and lets more pairs in.
+EXCLUDES_MAX_HALFWIDTH_FACTOR = 4.0
 METHOD_PAIRS = "t-interval on per-pair log ratios (a pair: one ABBA group of {block_ms:g} ms blocks)"
 METHOD_PROCESSES = "t-interval on per-process log ratios over {k} process pairs (each: ABBA groups of {block_ms:g} ms blocks)"  # noqa: E501
 
@@ -94,9 +98,11 @@ def stop_reason(
     # type: (int, float, Interval, float, float, int, float, float) -> Optional[str]
     """ "narrow", "excludes_one" or "cap" when paired timing should stop after `pairs` groups, else None."""
     if pairs >= min_pairs and elapsed_s >= min_seconds:
-        if halfwidth_pct(*interval) <= target_pct:
+        half = halfwidth_pct(*interval)
+        if half <= target_pct:
             return "narrow"
-        if direction(interval[1], interval[2], threshold_pct) != 0:
+        usable = half <= EXCLUDES_MAX_HALFWIDTH_FACTOR * target_pct
+        if usable and direction(interval[1], interval[2], threshold_pct) != 0:
             return "excludes_one"
     if elapsed_s >= max_seconds:
         return "cap"

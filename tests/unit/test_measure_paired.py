@@ -71,7 +71,9 @@ def test_direction_only_beyond_the_threshold(low, high, expected):
     [
         (8, 1.0, (1.0, 0.985, 1.0152), "narrow"),  # half-width 1.5% <= 2%
         (7, 1.0, (1.0, 0.985, 1.0152), None),  # below the minimum pairs
-        (8, 1.0, (1.15, 1.05, 1.26), "excludes_one"),  # wide but clearly above 1.02
+        (8, 1.0, (1.15, 1.10, 1.20), "excludes_one"),  # half-width 4.4%, clearly above 1.02
+        (8, 1.0, (1.15, 1.05, 1.26), None),  # above 1.02 but 9.5% wide (> 4 x 2%): let more pairs in
+        (8, 1.0, (1.99, 1.108, 3.56), None),  # an A/A run hit by bursts of load on a busy machine
         (8, 1.0, (1.05, 0.99, 1.11), None),  # wide and straddling: keep going
         (8, 10.0, (1.05, 0.99, 1.11), "cap"),
         (1, 10.0, (1.05, None, None), "cap"),
@@ -105,7 +107,9 @@ def test_time_pairs_runs_abba_blocks_and_finds_a_two_to_one_ratio():
     assert all(b[1] < b[2] for b in blocks) and all(
         a[2] <= b[1] for a, b in zip(blocks[:-1], blocks[1:], strict=True)
     )
-    assert latency["stopped"] == "excludes_one" and latency["pairs"] >= 8
+    # Quiet: clearly beyond 1 after the minimum 8 pairs; a loaded machine can widen the interval up to the cap.
+    assert latency["stopped"] in ("excludes_one", "cap") and latency["pairs"] >= 8
+    assert latency["stopped"] == "cap" or latency["halfwidth_pct"] <= 8.0
     assert latency["ratio_ci95"][0] > 1.02 and 1.4 < latency["ratio"] < 2.6  # 2.0 on a quiet machine
     kind, last = events[-1]
     assert kind == "pair" and last["pairs"] == latency["pairs"] and last["ratio"] == latency["ratio"]
