@@ -54,7 +54,7 @@ def child(artifact: str, spec_json: str) -> None:
 
 
 def two_processes(artifacts: list[str], spec: dict[str, Any], seconds: float) -> dict[str, Any]:
-    from core.measure.paired import ABBA, MIN_PAIRS, group_log_ratios, ratio_interval, stop_reason
+    from core.measure.paired import MIN_PAIRS, group_log_ratios, group_pattern, ratio_interval, stop_reason
     from core.run.worker_client import worker_env
 
     procs = [
@@ -69,7 +69,7 @@ def two_processes(artifacts: list[str], spec: dict[str, Any], seconds: float) ->
         counts: list[float] = []
         start = time.perf_counter()
         while True:
-            for v in ABBA:
+            for v in group_pattern(len(costs) // 4):
                 p = procs[v]
                 assert p.stdin is not None and p.stdout is not None
                 p.stdin.write("b 0.1\n")

@@ -5,8 +5,9 @@ Why pairs: timing each variant in its own process, one after the other, puts eve
 processes and two moments (memory layout, caches, clocks, other load) into the comparison, and per-iteration
 intervals are too narrow because successive iterations are not independent. Blocks interleaved in ABBA order cancel
 a linear drift inside each group, and the t-interval on the groups' log ratios sees the noise that is left. A pair
-is one ABBA group (two blocks of each variant): its log ratio is log(cost per inference of B / that of A), the
-costs summed over the variant's two blocks of the group. Python 3.6-compatible (the run stage uses it).
+is one ABBA group (two blocks of each variant; every other group is BAAB, so neither variant always sits next to the
+pauses between groups): its log ratio is log(cost per inference of B / that of A), the costs summed over the
+variant's two blocks of the group. Python 3.6-compatible (the run stage uses it).
 """
 
 import math
@@ -14,7 +15,13 @@ from typing import List, Optional, Sequence, Tuple  # noqa: F401 (used by the ty
 
 from core.measure.timing import _t_crit
 
-ABBA = (0, 1, 1, 0)  # variant index of each block in one group: A = 0 (reference), B = 1
+ABBA = (0, 1, 1, 0)  # variant index of each block in a group: A = 0 (reference), B = 1
+BAAB = (
+    1,
+    0,
+    0,
+    1,
+)  # every other group: each variant sits next to the group boundaries (stats, events) as often
 BLOCK_S = 0.1
 TARGET_HALFWIDTH_PCT = 2.0  # stop when the ratio's interval is this narrow (half-width, % of the ratio) ...
 THRESHOLD_PCT = 2.0  # ... or when it lies beyond 1 +/- this: a smaller change is no real change
@@ -29,21 +36,27 @@ METHOD_PROCESSES = "t-interval on per-process log ratios over {k} process pairs 
 Interval = Tuple[float, Optional[float], Optional[float]]  # noqa: UP006, UP007, UP045 (Python 3.6)
 
 
+def group_pattern(group):
+    # type: (int) -> Tuple[int, ...]
+    """The variant order of group number `group` (from 0): ABBA, BAAB, ABBA, ..."""
+    return ABBA if group % 2 == 0 else BAAB
+
+
 def abba_order(groups):
     # type: (int) -> List[int]
-    """The variant index of each block for `groups` ABBA groups: 0 1 1 0 0 1 1 0 ..."""
-    return list(ABBA) * groups
+    """The variant index of each block for `groups` groups: 0 1 1 0  1 0 0 1  0 1 1 0 ..."""
+    return [v for g in range(groups) for v in group_pattern(g)]
 
 
 def group_log_ratios(costs, counts):
     # type: (Sequence[float], Sequence[float]) -> List[float]
-    """Per-group log ratios B/A from blocks in ABBA order: `costs[i]` is what block i spent in all (seconds,
+    """Per-group log ratios B/A from blocks in abba_order: `costs[i]` is what block i spent in all (seconds,
     joules) over `counts[i]` inferences. Trailing blocks of an unfinished group are left out; a group where a
     variant's cost per inference is not positive gives no ratio (ValueError: a log needs positive numbers)."""
     ratios = []  # type: List[float]
     for g in range(len(costs) // len(ABBA)):
         sums = [[0.0, 0.0], [0.0, 0.0]]  # per variant: cost, inferences (or seconds)
-        for j, variant in enumerate(ABBA):
+        for j, variant in enumerate(group_pattern(g)):
             i = g * len(ABBA) + j
             sums[variant][0] += float(costs[i])
             sums[variant][1] += float(counts[i])

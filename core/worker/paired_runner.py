@@ -17,10 +17,10 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: F401 (used by the type comments)
 
 from core.measure.paired import (
-    ABBA,
     METHOD_PAIRS,
     MIN_PAIRS,
     group_log_ratios,
+    group_pattern,
     halfwidth_pct,
     ratio_interval,
     stop_reason,
@@ -29,6 +29,7 @@ from core.samples.evaldata import eval_data_path, load_eval_data
 from core.worker.loop import warm_up
 from core.worker.runner import Options, open_graph, timed_input
 
+GROUP = 4  # blocks in a group: ABBA or BAAB (core.measure.paired.group_pattern)
 PAIR_EVERY_S = 1.0  # live `pair` events: the dashboard redraws its ratio panel at about 1 Hz
 Block = Tuple[int, float, float, int, float]  # noqa: UP006 (variant index, monotonic t0, t1, inferences, seconds)
 
@@ -96,7 +97,7 @@ def _open(artifact, x, options, emit):
 
 def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_clock=time.monotonic):
     # type: (List[Callable[[], Any]], Any, List[str], Callable[..., None], Callable[[], float], Callable[[], float]) -> Tuple[Dict[str, Any], List[Block]]  # noqa: E501
-    """Run ABBA groups of blocks (each block: inferences of one variant until `paired_block_s` has passed) until
+    """Run ABBA/BAAB groups of blocks (each block: inferences of one variant until `paired_block_s` has passed) until
     the stopping rule (core.measure.paired.stop_reason) holds; (the latency block, the blocks).
 
     The garbage collector is held off while timing; stats and events happen between groups, never inside a block.
@@ -112,7 +113,7 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
     last_pair = start
     try:
         while True:
-            for variant in ABBA:
+            for variant in group_pattern(len(blocks) // GROUP):
                 run_once = run_fns[variant]
                 w0 = window_clock()
                 t0 = clock()
@@ -124,7 +125,7 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
                     if t1 - t0 >= block_s:
                         break
                 blocks.append((variant, w0, window_clock(), n, t1 - t0))
-            pairs = len(blocks) // len(ABBA)
+            pairs = len(blocks) // GROUP
             interval = ratio_interval(group_log_ratios([b[4] for b in blocks], [b[3] for b in blocks]))
             now = clock()
             stopped = stop_reason(pairs, now - start, interval, options.paired_target_pct,
@@ -141,7 +142,7 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
     latency = {
         "ratio": interval[0],
         "ratio_ci95": None if interval[1] is None else [interval[1], interval[2]],
-        "pairs": len(blocks) // len(ABBA),
+        "pairs": len(blocks) // GROUP,
         "processes": 1,
         "method": method,
         "stopped": stopped,

@@ -43,12 +43,15 @@ def test_group_log_ratio_sums_each_variants_two_blocks_and_drops_an_unfinished_g
     assert logs == [pytest.approx(math.log(1.3))]
     # Counts differ: A 1.0 s / 500 + 1.0 s / 1500 = 1 ms each; B 2.0 s / 1000 = 2 ms -> 2.0.
     assert group_log_ratios([1.0, 1.0, 1.0, 1.0], [500, 500, 500, 1500]) == [pytest.approx(math.log(2.0))]
+    # The second group is BAAB: B 1.5 s, A 1.0 s, A 1.0 s, B 1.5 s over 1000 each -> 1.5.
+    logs = group_log_ratios([1.0, 1.2, 1.4, 1.0, 1.5, 1.0, 1.0, 1.5], [1000] * 8)
+    assert logs == [pytest.approx(math.log(1.3)), pytest.approx(math.log(1.5))]
     with pytest.raises(ValueError, match="no positive cost"):
         group_log_ratios([1.0, -0.5, 0.5, 1.0], [10, 10, 10, 10])
 
 
-def test_abba_order_repeats_a_b_b_a():
-    assert abba_order(3) == [0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0]
+def test_abba_order_alternates_abba_and_baab():
+    assert abba_order(3) == [0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0]
 
 
 @pytest.mark.parametrize(
