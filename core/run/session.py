@@ -78,9 +78,8 @@ class Session:
         self._cancel = threading.Event()
         self._client: WorkerClient | None = None
         self._interrupted = False
-        self._paired: dict[
-            str, list[dict[str, Any]]
-        ] = {}  # compressed variant -> one paired block per process
+        # compressed variant -> its paired blocks, one per paired-stage process
+        self._paired: dict[str, list[dict[str, Any]]] = {}
         self.placement = Placement(config.pin)
         opts = config.options
         # The buffers need to span the idle measurement or one timing loop (the blocks are fixed when timing
