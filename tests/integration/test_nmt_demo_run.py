@@ -55,3 +55,13 @@ def test_q8_of_the_demo_translator_runs_both_stages_with_bleu(nmt_run):
     bleu_row = next(m for m in data["comparison"]["metrics"] if m["key"] == "bleu")
     assert bleu_row["base"] == base["accuracy"]["bleu"]
     assert "BLEU" in proc.stdout + proc.stderr
+
+
+def test_the_translators_verdict_reads_bleu_and_its_paired_time(nmt_run):
+    """No top-1 for a translator: the verdict speaks of BLEU, not "accuracy not measured"; time is paired."""
+    _, data = nmt_run
+    verdict = data["comparison"]["verdict"]
+    assert "BLEU" in verdict["sentence"] and "accuracy not measured" not in verdict["sentence"]
+    assert verdict["accuracy"]["metric"] == "bleu"
+    q8 = next(r for r in data["runs"] if r["variant"] == "q8")
+    assert q8["paired"]["latency"]["ratio"] > 0 and verdict["time"]["paired"] is True
