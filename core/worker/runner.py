@@ -37,8 +37,8 @@ _OPTION_DEFAULTS = {
     "paired_threshold_pct": 2.0,
     "paired_max_seconds": 10.0,
 }  # type: Dict[str, Any]
-# Per-op traced passes run between timed chunks, one every this many seconds, so the per-op panel fills while the
-# variant is timed (a traced pass is never a timed one; core.measure.timing keeps callbacks out of the windows).
+# Per-op traced passes run between timed chunks, the first at the first boundary and then one every this many
+# seconds, so the per-op panel fills while the variant is timed (a traced pass is never a timed one; core.measure.timing keeps callbacks out of the windows).
 TRACE_EVERY_S = 1.0
 TF_DEFAULT_THREADS = (
     "TensorFlow's default (intra-op and inter-op pools 0: TensorFlow sizes them, about one per core)"
@@ -166,7 +166,7 @@ class _LiveTrace:
         self._passes = passes
         self._emit = emit
         self._variant = variant
-        self._last_s = 0.0
+        self._last_s = -TRACE_EVERY_S  # the first pass at the first chunk boundary: the panel fills at once
         self.done = 0
 
     def _next(self):

@@ -57,13 +57,13 @@ def test_pair_events_went_out_live_and_ops_arrived_during_timing(q8_run):
     last = pairs[-1]
     assert last["ratio"] == pytest.approx(_q8(q8_run["data"])["paired"]["latency"]["ratio"])
     assert all(e["ratio_ci95"] is None or len(e["ratio_ci95"]) == 2 for e in pairs)
-    # A traced pass between timed chunks (timing lasts at least the 2 s floor, a pass is due each second): the
-    # variant's first ops event comes before its latency event, between two progress reports.
+    # A traced pass between timed chunks (the first at the first chunk boundary, then one a second): the
+    # variant's first ops event comes right after a progress report and before its latency event.
     for variant in ("baseline", "q8"):
         mine = [e for e in events if e.get("variant") == variant]
         kinds = [e.get("type") for e in mine]
         first_ops, latency = kinds.index("ops"), kinds.index("latency")
         assert first_ops < latency, f"{variant}: no per-op pass ran while it was timed"
-        assert kinds[first_ops - 1] == "progress" and "progress" in kinds[first_ops + 1 : latency]
+        assert kinds[first_ops - 1] == "progress"
         assert mine[first_ops]["passes"] == 1 and mine[first_ops]["final"] is False
         assert [e["final"] for e in mine if e.get("type") == "ops"][-1] is True
