@@ -11,6 +11,7 @@ Events: `pair` about once a second (the live ratio and its interval), then `pair
 """
 
 import gc
+import math
 import os
 import platform
 import time
@@ -156,4 +157,4 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
 
 def _finite_or_none(value):
     # type: (float) -> Optional[float]
-    return value if value == value and value not in (float("inf"), float("-inf")) else None
+    return value if math.isfinite(value) else None
