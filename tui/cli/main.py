@@ -149,9 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a")
     compare.add_argument("b")
 
+    from tui.cli.report import add_report_parser
     from tui.cli.sweep import add_parsers
 
     add_parsers(sub, _add_run_options)
+    add_report_parser(sub)
     return parser
 
 
@@ -179,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
             from tui.cli.listing import print_compare
 
             return print_compare(args.a, args.b)
+        if args.command == "report":
+            from tui.cli.report import report_command
+
+            return report_command(args)
         if args.command in ("sweep", "recommend"):
             from tui.cli import sweep as sweepcmd
 
