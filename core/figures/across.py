@@ -31,8 +31,8 @@ def _log_axis(ax: Any) -> None:
         ax.set_ylim(low, 100.5)  # accuracy cannot pass 100%
 
 
-def _placed(points: list[Point]) -> tuple[list[tuple[Point, float]], list[str], str | None]:
-    """Points with a size and a quality value (percent), the names of those without, and the quality kind."""
+def _placed(points: list[Point]) -> tuple[list[tuple[Point, float, float]], list[str], str | None]:
+    """Points with their size (MB) and quality (%), the names of points without either, and the quality kind."""
     kind = quality_kind(points)
     placed, skipped = [], []
     for p in points:
@@ -40,7 +40,7 @@ def _placed(points: list[Point]) -> tuple[list[tuple[Point, float]], list[str], 
         if p.status == "failed" or p.size_bytes is None or q is None:
             skipped.append(f"{p.model}:{p.setting}")
         else:
-            placed.append((p, 100.0 * q))
+            placed.append((p, p.size_bytes / MB, 100.0 * q))
     return placed, skipped, kind
 
 
@@ -59,15 +59,17 @@ def bubble_chart(points: list[Point]) -> Drawn | None:
         skipped_all += skipped
         if kind:
             kinds.add(kind)
-        for p, q in placed:
+        for p, mb, q in placed:
             ms = None if p.latency_s is None else 1e3 * p.latency_s
-            area = HOLLOW_AREA_PT2 if ms is None or not slowest else max(8.0, MAX_AREA_PT2 * ms / slowest / 1e3)
+            area = (
+                HOLLOW_AREA_PT2 if ms is None or not slowest else max(8.0, MAX_AREA_PT2 * ms / slowest / 1e3)
+            )
             face = "none" if ms is None else colour(i)
-            ax.scatter([p.size_bytes / MB], [q], s=area, facecolors=face, edgecolors=colour(i), alpha=0.6,
+            ax.scatter([mb], [q], s=area, facecolors=face, edgecolors=colour(i), alpha=0.6,
                        gid=f"bubble|{model}|{p.setting}")  # fmt: skip
-            ax.annotate(p.setting, (p.size_bytes / MB, q), fontsize="x-small", xytext=(4, 3),
+            ax.annotate(p.setting, (mb, q), fontsize="x-small", xytext=(4, 3),
                         textcoords="offset points")  # fmt: skip
-            table.append([model, p.setting, fmt(p.size_bytes / MB), fmt(q, 4), fmt(ms)])
+            table.append([model, p.setting, fmt(mb), fmt(q, 4), fmt(ms)])
         ax.scatter([], [], color=colour(i), label=model)
     if len(table) == 1:
         return None
@@ -99,16 +101,16 @@ def pareto_chart(points: list[Point]) -> Drawn | None:
             continue
         result = pareto_front(pts)
         keys = result.keys()
-        ax.scatter([p.size_bytes / MB for p, _ in placed], [q for _, q in placed], s=30, facecolors="none",
+        ax.scatter([mb for _, mb, _ in placed], [q for _, _, q in placed], s=30, facecolors="none",
                    edgecolors=colour(i), label=model)  # fmt: skip
-        front = sorted(((p, q) for p, q in placed if p.key in keys), key=lambda pq: pq[0].size_bytes or 0.0)
+        front = sorted((x for x in placed if x[0].key in keys), key=lambda x: x[1])
         if front:
-            ax.plot([p.size_bytes / MB for p, _ in front], [q for _, q in front], "o-", color=colour(i),
+            ax.plot([mb for _, mb, _ in front], [q for _, _, q in front], "o-", color=colour(i),
                     markersize=6, gid=f"front|{model}")  # fmt: skip
-            for p, q in front:
-                ax.annotate(p.setting, (p.size_bytes / MB, q), fontsize="x-small", xytext=(4, -9),
+            for p, mb, q in front:
+                ax.annotate(p.setting, (mb, q), fontsize="x-small", xytext=(4, -9),
                             textcoords="offset points")  # fmt: skip
-        table.append([model, ", ".join(p.setting for p, _ in front) or "—", ", ".join(result.metrics) or "—",
+        table.append([model, ", ".join(x[0].setting for x in front) or "—", ", ".join(result.metrics) or "—",
                       "; ".join(result.notes) or "—"])  # fmt: skip
     if len(table) == 1:
         return None

@@ -86,7 +86,9 @@ def _table(bars: list[Bar]) -> list[list[str]]:
 
 def class_shares(run: dict | None) -> dict[str, float] | None:  # type: ignore[type-arg]
     """Share of traced op time per class A-G (0..1), None when the run has no op trace."""
-    by_class = (run or {}).get("ops", {}).get("by_class") if isinstance((run or {}).get("ops"), dict) else None
+    by_class = (
+        (run or {}).get("ops", {}).get("by_class") if isinstance((run or {}).get("ops"), dict) else None
+    )
     if not isinstance(by_class, dict):
         return None
     seconds = {c: metric_value(by_class, (c,)) or 0.0 for c in CLASSES}  # an absent class took no time
@@ -96,7 +98,9 @@ def class_shares(run: dict | None) -> dict[str, float] | None:  # type: ignore[t
 
 def opclass_stack(group: ModelRuns, slug: str) -> Drawn | None:
     """The seven op classes' share of traced time per setting (baseline first), stacked to 100%."""
-    runs = ([("baseline", group.baseline)] if group.baseline is not None else []) + list(group.settings.items())
+    runs = ([("baseline", group.baseline)] if group.baseline is not None else []) + list(
+        group.settings.items()
+    )
     shares = {name: class_shares(run) for name, run in runs}
     drawn = [name for name, s in shares.items() if s is not None]
     if not drawn:

@@ -57,7 +57,9 @@ def draw_all(report: ReportInput) -> tuple[list[Drawn], list[str]]:
         if figure is not None:
             drawn.append(figure)
     if not any(d.name == "bubble" for d in drawn):
-        skipped.append("no bubble chart or Pareto front (no point has both a size and an accuracy or fidelity)")
+        skipped.append(
+            "no bubble chart or Pareto front (no point has both a size and an accuracy or fidelity)"
+        )
     if report.trace is not None:
         timeline = telemetry_figure(report.trace, report.models[0].model if report.models else "run")
         if timeline is not None:
@@ -65,7 +67,9 @@ def draw_all(report: ReportInput) -> tuple[list[Drawn], list[str]]:
         else:
             skipped.append("no telemetry figure (the recording holds no power, RSS or GPU load)")
     elif report.kind != "sweep":
-        skipped.append("no telemetry over time: a result file keeps none (report a recording, `run --record`)")
+        skipped.append(
+            "no telemetry over time: a result file keeps none (report a recording, `run --record`)"
+        )
     return drawn, skipped
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.figures.inputs import ModelRuns
-from core.report.rows import METRICS, missing_reason, metric_value
+from core.report.rows import METRICS, metric_value, missing_reason
 
 # (key, label, path in a run, paired block name or None)
 BAR_METRICS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
@@ -98,7 +98,17 @@ def bar(group: ModelRuns, setting: str, metric: str, path: tuple[str, ...], pair
         hc = metric_value(run, ("latency", "ci95_halfwidth_pct"))
         if hb is not None and hc is not None:
             half = math.hypot(hb, hc) / 100.0
-            return Bar(metric, setting, ratio, ratio * (1 - half), ratio * (1 + half), base, comp, "per-run CIs", None)
+            return Bar(
+                metric,
+                setting,
+                ratio,
+                ratio * (1 - half),
+                ratio * (1 + half),
+                base,
+                comp,
+                "per-run CIs",
+                None,
+            )
     return Bar(metric, setting, ratio, None, None, base, comp, "none", None)
 
 

@@ -30,8 +30,8 @@ def series(trace: Trace, key: str) -> tuple[str, np.ndarray, np.ndarray] | None:
         rows = trace.readings[name]
         if not any(row.get(key) is not None for row in rows):
             continue
-        keep = [i for i, row in enumerate(rows) if row.get(key) is not None]
-        return name, t[keep], np.array([float(rows[i][key]) for i in keep])
+        pairs = [(float(t[i]), float(v)) for i, row in enumerate(rows) if (v := row.get(key)) is not None]
+        return name, np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
     return None
 
 
