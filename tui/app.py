@@ -45,6 +45,7 @@ class TocompressApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("f2", "screenshot_svg", "Screenshot", show=False, priority=True),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -74,8 +75,13 @@ class TocompressApp(App[None]):
         pin: bool | None = None,
         weights: str | None = None,
         model_args: dict[str, Any] | None = None,
+        screenshot_dir: str | Path = Path("screenshots"),
+        screenshot_at_s: float | None = None,
     ) -> None:
         super().__init__()
+        self.screenshot_dir = Path(screenshot_dir)  # F2 and --screenshot-at write SVGs here (tui.screenshot)
+        self.screenshot_at_s = screenshot_at_s
+        self.screenshot_written: Path | None = None
         self.weights = (
             weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
         )
@@ -121,6 +127,10 @@ class TocompressApp(App[None]):
         if self.replay is not None:
             self._autorun_pending = False
             self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
+        if self.screenshot_at_s is not None:
+            from tui.screenshot import start_screenshot_at
+
+            start_screenshot_at(self, self.screenshot_at_s, self.screenshot_dir)
 
     def _autorun(self) -> None:
         setup = self.screen
@@ -299,6 +309,19 @@ class TocompressApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_screenshot_svg(self) -> None:
+        """F2 on any screen: the screen as SVG, named after model, setting and screen; the path is shown."""
+        from tui.screenshot import save_svg
+
+        try:
+            path = save_svg(self, self.screenshot_dir)
+        except OSError as exc:
+            self.notify(
+                f"cannot save a screenshot in {self.screenshot_dir}: {exc.strerror or exc}", severity="error"
+            )
+            return
+        self.notify(f"saved {path}", title="Screenshot", timeout=6)
 
     def action_compare(self) -> None:
         self.push_screen(CompareScreen(self.results_dir, self.last_saved))

@@ -22,9 +22,11 @@ from tui.cli.preflight import (
     check_writable,
     options_from,
 )
+from tui.screenshot import at_seconds
 
 DEFAULT_MODEL = "digits-cnn"
 DEFAULT_COMPRESSION = "q8"
+SCREENSHOT_SIZE = (120, 40)  # columns, rows of --screenshot-at's headless terminal
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -107,11 +109,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tocompress",
-        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
-    )
+def add_dashboard_options(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's own options (also `tocompress serve`'s, which passes them to each browser's dashboard)."""
     _add_run_options(parser)
     parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
     parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
@@ -130,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="with --replay: 1 plays in real time, 10 ten times faster",
     )
+    parser.add_argument(
+        "--screenshot-at",
+        type=at_seconds,
+        default=None,
+        metavar="TIME",
+        help="save the screen as SVG at this point (20s: of a --replay's recorded time) and quit; no terminal needed",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocompress",
+        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
+    )
+    add_dashboard_options(parser)
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
@@ -260,6 +274,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
         quiet=not args.no_quiet,
         pin=pin_setting(args.pin),
         weights=args.weights,
+        screenshot_at_s=args.screenshot_at,
     )
-    app.run()
+    if args.screenshot_at is None:
+        app.run()
+    else:  # no person at the keyboard: no terminal either, at a size where every panel shows
+        app.run(headless=True, size=SCREENSHOT_SIZE)
+        if app.screenshot_written is not None:
+            print(app.screenshot_written)
     return int(getattr(app, "return_code", 0) or 0)
