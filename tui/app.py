@@ -111,6 +111,7 @@ class TocompressApp(App[None]):
         self.last_request: SetupScreen.RunRequested | None = None
         self.last_saved: Path | None = None
         self.run_failed = False
+        self.measure_lock: Any = _NoLock()  # held from a measurement's start to its end (not for a replay)
 
     # --- start-up -----------------------------------------------------------------------------------------
 
@@ -201,12 +202,26 @@ class TocompressApp(App[None]):
             model, variants = self.session.model or model, self.session.variants
             statuses = self.session.statuses or None  # the recorded machine's sensors, not this one's
         else:
+            if not self._take_board():
+                return
             config.probes = self.probe_handoff.for_run()
             self.session = _new_session(config, self._forward)
             variants = [str(v) for v in config.variants()]
         self.live = LiveRun(model, variants)
         self.push_screen(RunScreen(self.live, self.session, statuses, quiet=self.quiet))
         self._run_session(self.session)
+
+    def _take_board(self) -> bool:
+        """The measurement lock (core.run.boardlock): another dashboard measuring here gets one line, no run."""
+        from core.run.boardlock import BoardBusyError, MeasureLock
+
+        self.measure_lock.release()
+        try:
+            self.measure_lock = MeasureLock().acquire()
+        except (BoardBusyError, OSError) as exc:
+            self.notify(str(exc), title="board busy", severity="error", timeout=15)
+            return False
+        return True
 
     def _forward(self, event: dict[str, Any]) -> None:
         """Called on the run thread for every event: hand it to the UI thread as a message."""
@@ -229,6 +244,7 @@ class TocompressApp(App[None]):
 
     @on(RunFinished)
     def _finished(self, message: RunFinished) -> None:
+        self.measure_lock.release()
         live = self.live
         if live is None:
             return
@@ -258,6 +274,7 @@ class TocompressApp(App[None]):
 
     @on(RunCrashed)
     def _crashed(self, message: RunCrashed) -> None:
+        self.measure_lock.release()
         if self.live is not None:
             self.live.add_log("error", f"the run stopped: {message.message}")
             self.live.session_state = "failed"
@@ -340,10 +357,19 @@ class TocompressApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is cancelled first so no worker process outlives the dashboard."""
+        self.on_exit_app()
+        self.exit(return_code=1 if self.run_failed else 0)
+
+    def on_exit_app(self) -> None:
+        """Any way out (q, SIGTERM or a closed browser tab under `tocompress serve`): stop the run's worker."""
         if self.session is not None and self.live is not None and self.live.result is None:
             self.session.cancel()
         self.probe_handoff.close()
-        self.exit(return_code=1 if self.run_failed else 0)
+
+
+class _NoLock:
+    def release(self) -> None:
+        pass
 
 
 def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:

@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, _add_run_options)
     add_report_parser(sub)
+    from tui.cli.serve import add_serve_parser
+
+    add_serve_parser(sub, add_dashboard_options)
     return parser
 
 
@@ -195,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             from tui.cli.listing import print_compare
 
             return print_compare(args.a, args.b)
+        if args.command == "serve":
+            from tui.cli.serve import serve_command
+
+            return serve_command(args, sys.argv[1:] if argv is None else list(argv), dashboard_app)
         if args.command == "report":
             from tui.cli.report import report_command
 
@@ -230,6 +237,18 @@ def _replay_speed(text: str) -> float:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    app = dashboard_app(args)
+    if args.screenshot_at is None:
+        app.run()
+    else:  # no person at the keyboard: no terminal either, at a size where every panel shows
+        app.run(headless=True, size=SCREENSHOT_SIZE)
+        if app.screenshot_written is not None:
+            print(app.screenshot_written)
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def dashboard_app(args: argparse.Namespace) -> Any:
+    """The dashboard the options ask for, every option checked (one clear line each); not yet running."""
     from core.models.registry import get_model_info
 
     compression = CompressionSpec.parse(args.compress)
@@ -255,7 +274,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     check_writable(args.save)
     from tui.app import make_app
 
-    app: Any = make_app(
+    return make_app(
         model_args=model_args,
         workdir=Path(args.workdir),
         dataset=args.dataset,
@@ -276,10 +295,3 @@ def run_dashboard(args: argparse.Namespace) -> int:
         weights=args.weights,
         screenshot_at_s=args.screenshot_at,
     )
-    if args.screenshot_at is None:
-        app.run()
-    else:  # no person at the keyboard: no terminal either, at a size where every panel shows
-        app.run(headless=True, size=SCREENSHOT_SIZE)
-        if app.screenshot_written is not None:
-            print(app.screenshot_written)
-    return int(getattr(app, "return_code", 0) or 0)
