@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 @pytest.fixture(autouse=True)
 def private_measure_lock(tmp_path, monkeypatch):
     """Each test its own measurement lock file (core.run.boardlock), so tests running beside a real dashboard,
