@@ -78,8 +78,14 @@ def _save(drawn: Drawn, out: Path) -> tuple[Path, ...]:
     for ext in FORMATS:
         buffer = io.BytesIO()
         drawn.figure.savefig(buffer, format=ext, metadata={"Date": None} if ext == "svg" else None)
-        paths.append(write_atomic(out / f"{drawn.name}.{ext}", [buffer.getvalue()]))
+        paths.append(_readable(write_atomic(out / f"{drawn.name}.{ext}", [buffer.getvalue()])))
     return tuple(paths)
+
+
+def _readable(path: Path) -> Path:
+    """A report is for sharing: rw-r--r-- rather than the temp file's rw-------."""
+    path.chmod(0o644)
+    return path
 
 
 def write_report(path: str | Path, out: str | Path) -> tuple[list[Written], list[str], Path]:
@@ -90,7 +96,7 @@ def write_report(path: str | Path, out: str | Path) -> tuple[list[Written], list
     if report.note:
         skipped.insert(0, f"reading {report.path.name}: {report.note}")
     written = [Written(d.name, d.title, d.caption, _save(d, out_dir)) for d in drawn]
-    index = write_atomic(out_dir / "index.html", [page(report, drawn, skipped).encode("utf-8")])
+    index = _readable(write_atomic(out_dir / "index.html", [page(report, drawn, skipped).encode("utf-8")]))
     return written, skipped, index
 
 
