@@ -121,6 +121,12 @@ def test_serve_shows_the_replaying_dashboard_in_chromium_and_sigterm_stops_every
             pages[0].wait_for_selector("body.-first-byte", timeout=10_000)  # the terminal shows what arrived
             text = screen_text(frames[0])
             assert "tocompress" in text and "Power" in text  # the live run screen of the replay
+            pages[0].click("#terminal")
+            pages[0].keyboard.press("F2")  # the dashboard's screenshot key, through the browser's terminal
+            deadline = time.monotonic() + 20
+            while not list((tmp_path / "screenshots").glob("digits-cnn-q8-*.svg")):
+                assert time.monotonic() < deadline, "F2 in the browser saved no screenshot"
+                pages[0].wait_for_timeout(250)
             shot = tmp_path / "serve.png"
             pages[0].screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
