@@ -11,6 +11,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+@pytest.fixture(autouse=True)
+def private_measure_lock(tmp_path, monkeypatch):
+    """Each test its own measurement lock file (core.run.boardlock), so tests running beside a real dashboard,
+    or beside another checkout's tests on the same machine, never find the board busy."""
+    monkeypatch.setenv("TOCOMPRESS_LOCK_FILE", str(tmp_path / "measure.lock"))
+
+
 # Small but real: the stopping rule still applies, capped so the suite stays fast on a 2-core CI machine.
 FAST_RUN_ARGS = [
     "--min-iters",

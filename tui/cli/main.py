@@ -22,9 +22,11 @@ from tui.cli.preflight import (
     check_writable,
     options_from,
 )
+from tui.screenshot import at_seconds
 
 DEFAULT_MODEL = "digits-cnn"
 DEFAULT_COMPRESSION = "q8"
+SCREENSHOT_SIZE = (120, 40)  # columns, rows of --screenshot-at's headless terminal
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -107,11 +109,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tocompress",
-        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
-    )
+def add_dashboard_options(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's own options (also `tocompress serve`'s, which passes them to each browser's dashboard)."""
     _add_run_options(parser)
     parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
     parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
@@ -130,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="with --replay: 1 plays in real time, 10 ten times faster",
     )
+    parser.add_argument(
+        "--screenshot-at",
+        type=at_seconds,
+        default=None,
+        metavar="TIME",
+        help="save the screen as SVG at this point (20s: of a --replay's recorded time) and quit; no terminal needed",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocompress",
+        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
+    )
+    add_dashboard_options(parser)
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
@@ -149,9 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("a")
     compare.add_argument("b")
 
+    from tui.cli.report import add_report_parser
     from tui.cli.sweep import add_parsers
 
     add_parsers(sub, _add_run_options)
+    add_report_parser(sub)
+    from tui.cli.serve import add_serve_parser
+
+    add_serve_parser(sub, add_dashboard_options)
     return parser
 
 
@@ -179,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
             from tui.cli.listing import print_compare
 
             return print_compare(args.a, args.b)
+        if args.command == "serve":
+            from tui.cli.serve import serve_command
+
+            return serve_command(args, sys.argv[1:] if argv is None else list(argv), dashboard_app)
+        if args.command == "report":
+            from tui.cli.report import report_command
+
+            return report_command(args)
         if args.command in ("sweep", "recommend"):
             from tui.cli import sweep as sweepcmd
 
@@ -210,6 +237,18 @@ def _replay_speed(text: str) -> float:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    app = dashboard_app(args)
+    if args.screenshot_at is None:
+        app.run()
+    else:  # no person at the keyboard: no terminal either, at a size where every panel shows
+        app.run(headless=True, size=SCREENSHOT_SIZE)
+        if app.screenshot_written is not None:
+            print(app.screenshot_written)
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def dashboard_app(args: argparse.Namespace) -> Any:
+    """The dashboard the options ask for, every option checked (one clear line each); not yet running."""
     from core.models.registry import get_model_info
 
     compression = CompressionSpec.parse(args.compress)
@@ -235,7 +274,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     check_writable(args.save)
     from tui.app import make_app
 
-    app: Any = make_app(
+    return make_app(
         model_args=model_args,
         workdir=Path(args.workdir),
         dataset=args.dataset,
@@ -254,6 +293,5 @@ def run_dashboard(args: argparse.Namespace) -> int:
         quiet=not args.no_quiet,
         pin=pin_setting(args.pin),
         weights=args.weights,
+        screenshot_at_s=args.screenshot_at,
     )
-    app.run()
-    return int(getattr(app, "return_code", 0) or 0)
