@@ -118,7 +118,9 @@ class RunRecord:
             )
         self.status = "partial" if (self.model or self.latency) else "failed"
 
-    def capture_telemetry(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> None:
+    def capture_telemetry(
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
+    ) -> None:
         """Fix the power, energy, GPU and memory blocks now, while the timing windows are still in the ring buffers.
 
         Called when the latency event arrives (timing is over), so the sampler's buffers only need to span one
@@ -126,7 +128,10 @@ class RunRecord:
         """
         from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
 
-        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
+        mean_s = (self.state.latency or {}).get("mean_s")
+        power, energy = power_and_energy_blocks(
+            sampler, power_source, self.windows, idle_power_w, context, mean_latency_s=mean_s
+        )
         timing_t = self.phases.get("timing", {}).get("t")
         preload = self.phases.get("load", {}).get("rss_bytes")
         self.telemetry = {
@@ -139,11 +144,11 @@ class RunRecord:
         }
 
     def to_run_result(
-        self, sampler: Any, idle_power_w: float | None, power_source: str | None
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
     ) -> dict[str, Any]:
         """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
-            self.capture_telemetry(sampler, idle_power_w, power_source)
+            self.capture_telemetry(sampler, idle_power_w, power_source, context)
         assert self.telemetry is not None
         return {
             "variant": self.variant,
