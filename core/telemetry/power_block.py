@@ -35,13 +35,6 @@ class PowerContext:
     calibration: Calibration | None = None
     calibration_note: str = UNCALIBRATED
 
-    def panel_line(self) -> str:
-        """`sensor refresh 422 ms · sampled at 4.7 Hz · uncalibrated onboard sensor`, for the power panel."""
-        refresh = f"{self.update_interval_ms:g} ms" if self.update_interval_ms else "unknown"
-        rate = f"{self.rate_hz:.3g} Hz" if self.rate_hz else "—"
-        calibrated = "calibrated (external meter)" if self.calibration else UNCALIBRATED
-        return f"sensor refresh {refresh} · sampled at {rate} · {calibrated}"
-
 
 def _series(sampler: Any, power_source: str | None, windows: Sequence[Window]) -> tuple[Any, Any, str | None]:
     if power_source is None:
