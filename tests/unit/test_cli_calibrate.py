@@ -70,7 +70,10 @@ def test_calibrate_fits_a_usb_meter_export_and_stores_it_per_board(tmp_path, cap
     [
         ([], "give --workload (run the load steps) and/or --meter FILE"),
         (["--meter", "missing.csv"], "meter trace missing.csv not found"),
-        (["--meter", "{bad}", "--trace", "{onboard}"], "lack a time column (time_s, timestamp) and a power column"),
+        (
+            ["--meter", "{bad}", "--trace", "{onboard}"],
+            "lack a time column (time_s, timestamp) and a power column",
+        ),
         (["--meter", "{meter}", "--trace", "{tmp}/none.csv"], "run `tocompress calibrate --workload` first"),
         (["--meter", "{meter}", "--trace", "{other}"], "was recorded on another-board"),
     ],
@@ -83,7 +86,13 @@ def test_calibrate_mistakes_are_one_line(tmp_path, capsys, argv, message):
     other = tmp_path / "other.csv"
     trace = read_trace(onboard)
     write_trace(other, PowerTrace(trace.t_s, trace.power_w, {**trace.facts, "board": "another-board"}))
-    paths = {"bad": str(bad), "onboard": str(onboard), "meter": str(meter), "tmp": str(tmp_path), "other": str(other)}
+    paths = {
+        "bad": str(bad),
+        "onboard": str(onboard),
+        "meter": str(meter),
+        "tmp": str(tmp_path),
+        "other": str(other),
+    }
     argv = [a.format(**paths) for a in argv]
     assert (
         main(["calibrate", *argv, "--calibration-dir", str(tmp_path / "cal"), "--sysfs-root", str(root)]) == 2
