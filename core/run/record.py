@@ -212,7 +212,7 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     )
     merged["latency"] = _merge_latency([r["latency"] for r in runs if r.get("latency")])
     merged["power"] = _merge_block([r.get("power") for r in runs], mean=("mean_w",), worst=("peak_w",))
-    merged["energy"] = _merge_block([r.get("energy") for r in runs], mean=("j_per_inference",), worst=())
+    merged["energy"] = _merge_energy([r.get("energy") for r in runs])
     merged["gpu"] = _merge_block([r.get("gpu") for r in runs], mean=("mean_load_pct",), worst=())
     merged["memory"] = _merge_block(
         [r.get("memory") for r in runs], mean=(), worst=("peak_rss_bytes", "delta_rss_bytes")
@@ -258,6 +258,27 @@ def _merge_latency(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
         "processes": k,
         "process_means_s": [float(m) for m in means],
     }
+
+
+def _merge_energy(blocks: list[Any]) -> dict[str, Any]:
+    """Mean energy per inference over the processes, its interval over their figures (as latency's CI is)."""
+    from core.measure.timing import ci95_halfwidth_pct
+
+    out = _merge_block(
+        blocks, mean=("j_per_inference", "raw_j_per_inference", "mlperf_j_per_inference"), worst=()
+    )
+    values = [
+        b["j_per_inference"] for b in blocks if isinstance(b, dict) and b.get("j_per_inference") is not None
+    ]
+    pct = ci95_halfwidth_pct(values) if len(values) >= 2 else float("inf")
+    finite = pct != float("inf")
+    out["ci95_halfwidth_pct"] = pct if finite else None
+    out["ci95_halfwidth_j"] = abs(out["j_per_inference"]) * pct / 100.0 if finite else None
+    out["n_windows"] = len(values)
+    out["interval_reason"] = (
+        f"over {len(values)} worker processes" if finite else "fewer than 2 processes gave energy"
+    )
+    return out
 
 
 def _median_of(blocks: list[dict[str, Any]], key: str) -> float | None:

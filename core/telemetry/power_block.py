@@ -139,8 +139,8 @@ def _apply_calibration(
     energy["figure"] = "calibrated"
 
 
-__all__ = ["PowerContext", "power_and_energy_blocks"]
-
-
 def _float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+__all__ = ["PowerContext", "power_and_energy_blocks"]
