@@ -75,6 +75,5 @@ def test_power_panel_subtitle_gives_rate_refresh_and_calibration():
     assert power_subtitle("tegra-power", 4.6, slow) == "tegra-power 4.7 Hz · sensor 422 ms · uncalibrated"
     fast = PowerContext(update_interval_ms=8.112, rate_hz=246.5, calibration=CAL)
     assert power_subtitle("tegra-power", 240.0, fast) == "tegra-power 246 Hz · sensor 8.11 ms · calibrated"
-    assert (
-        power_subtitle("tegra-power", 9.7, None) == "tegra-power 9.7 Hz"
-    )  # a replay: the achieved rate only
+    # a replay: the achieved rate only
+    assert power_subtitle("tegra-power", 9.7, None) == "tegra-power 9.7 Hz"

@@ -15,10 +15,10 @@ import jsonschema
 import pytest
 
 from core.paths import asset
-from core.telemetry.calibration import board_id, load_calibration, save_calibration
+from core.telemetry.calibration import Calibration, board_id, load_calibration, save_calibration
 from core.telemetry.calibration_fit import calibrate
 from core.telemetry.calibration_workload import record_trace, schedule
-from core.telemetry.power_block import power_and_energy_blocks
+from core.telemetry.power_block import PowerContext, _apply_calibration, power_and_energy_blocks
 from core.telemetry.rig import TelemetryRig
 from tests.fixtures.boards import make_tx2_tree
 from tests.fixtures.sensor_model import CONFIG_8MS, SensorModel, input_power_file, set_ina_config
@@ -38,9 +38,8 @@ def _timed_run(rig: TelemetryRig, model: SensorModel, idle_s: float, busy_s: flo
     time.sleep(0.1)
     rig.measure_idle(idle_s)
     model.true_w = BUSY_W
-    time.sleep(
-        2.5 * model.refresh_s + 0.05
-    )  # the sensor has shown the step before timing starts, as after warm-up
+    # the sensor has shown the step before timing starts, as after warm-up
+    time.sleep(2.5 * model.refresh_s + 0.05)
     t0 = time.monotonic()
     time.sleep(busy_s)
     windows = _windows(t0, busy_s, 0.25, per_chunk)
@@ -98,9 +97,8 @@ def test_calibration_recovers_gain_offset_and_energy_within_one_percent(fast_boa
             rig.close()
     assert energy["figure"] == "calibrated" and power["calibration"]["applied"] is True
     assert energy["j_per_inference"] == pytest.approx(truth_j, rel=0.01)
-    assert energy["raw_j_per_inference"] == pytest.approx(
-        0.7 * truth_j, rel=0.02
-    )  # the raw figure kept beside
+    # the raw figure is kept beside the calibrated one
+    assert energy["raw_j_per_inference"] == pytest.approx(0.7 * truth_j, rel=0.02)
     assert power["idle_w"] == pytest.approx(IDLE_W, rel=0.01) and power["raw"]["idle_w"] == pytest.approx(
         1.7, rel=0.01
     )
@@ -158,3 +156,14 @@ def test_a_calibration_for_another_rail_is_not_applied_and_a_broken_file_is_said
     calibration, note = load_calibration(board, tmp_path / "cal")
     assert calibration is None and note.startswith("uncalibrated onboard sensor (calibration file ")
     assert "run `tocompress calibrate` again" in note
+    other_rail = Calibration(
+        board, "tegra-power", "VDD_SYS_GPU", 0.7, 0.3, 0.0, 0.0, 9, 0.0, "2026-12-04", "m.csv"
+    )
+    power = {"mean_w": 5.0, "peak_w": 6.0, "idle_w": 2.0, "idle_ci95_halfwidth_w": None}
+    energy = {"j_per_inference": 0.03, "mlperf_j_per_inference": None, "ci95_halfwidth_pct": None}
+    _apply_calibration(power, energy, PowerContext(calibration=other_rail), "tegra-power", "VDD_IN")
+    assert power["mean_w"] == 5.0 and energy["figure"] == "raw onboard"
+    assert (
+        power["calibration"]["label"]
+        == "uncalibrated onboard sensor (the calibration is for tegra-power VDD_SYS_GPU)"
+    )
