@@ -68,3 +68,17 @@ def q8_run(tmp_path_factory):
     )
     assert path.exists(), f"no result file; rc={proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     return {"proc": proc, "path": path, "data": json.loads(path.read_text()), "dir": out}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_calibration(tmp_path_factory):
+    """No test reads or writes the user's power-sensor calibrations (~/.config/tocompress/calibration)."""
+    import os
+
+    before = os.environ.get("TOCOMPRESS_CALIBRATION_DIR")
+    os.environ["TOCOMPRESS_CALIBRATION_DIR"] = str(tmp_path_factory.mktemp("calibration"))
+    yield
+    if before is None:
+        os.environ.pop("TOCOMPRESS_CALIBRATION_DIR", None)
+    else:
+        os.environ["TOCOMPRESS_CALIBRATION_DIR"] = before

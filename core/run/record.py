@@ -118,7 +118,9 @@ class RunRecord:
             )
         self.status = "partial" if (self.model or self.latency) else "failed"
 
-    def capture_telemetry(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> None:
+    def capture_telemetry(
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
+    ) -> None:
         """Fix the power, energy, GPU and memory blocks now, while the timing windows are still in the ring buffers.
 
         Called when the latency event arrives (timing is over), so the sampler's buffers only need to span one
@@ -126,7 +128,10 @@ class RunRecord:
         """
         from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
 
-        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
+        mean_s = (self.state.latency or {}).get("mean_s")
+        power, energy = power_and_energy_blocks(
+            sampler, power_source, self.windows, idle_power_w, context, mean_latency_s=mean_s
+        )
         timing_t = self.phases.get("timing", {}).get("t")
         preload = self.phases.get("load", {}).get("rss_bytes")
         self.telemetry = {
@@ -139,11 +144,11 @@ class RunRecord:
         }
 
     def to_run_result(
-        self, sampler: Any, idle_power_w: float | None, power_source: str | None
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
     ) -> dict[str, Any]:
         """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
-            self.capture_telemetry(sampler, idle_power_w, power_source)
+            self.capture_telemetry(sampler, idle_power_w, power_source, context)
         assert self.telemetry is not None
         return {
             "variant": self.variant,
@@ -207,7 +212,7 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     )
     merged["latency"] = _merge_latency([r["latency"] for r in runs if r.get("latency")])
     merged["power"] = _merge_block([r.get("power") for r in runs], mean=("mean_w",), worst=("peak_w",))
-    merged["energy"] = _merge_block([r.get("energy") for r in runs], mean=("j_per_inference",), worst=())
+    merged["energy"] = _merge_energy([r.get("energy") for r in runs])
     merged["gpu"] = _merge_block([r.get("gpu") for r in runs], mean=("mean_load_pct",), worst=())
     merged["memory"] = _merge_block(
         [r.get("memory") for r in runs], mean=(), worst=("peak_rss_bytes", "delta_rss_bytes")
@@ -253,6 +258,27 @@ def _merge_latency(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
         "processes": k,
         "process_means_s": [float(m) for m in means],
     }
+
+
+def _merge_energy(blocks: list[Any]) -> dict[str, Any]:
+    """Mean energy per inference over the processes, its interval over their figures (as latency's CI is)."""
+    from core.measure.timing import ci95_halfwidth_pct
+
+    out = _merge_block(
+        blocks, mean=("j_per_inference", "raw_j_per_inference", "mlperf_j_per_inference"), worst=()
+    )
+    values = [
+        b["j_per_inference"] for b in blocks if isinstance(b, dict) and b.get("j_per_inference") is not None
+    ]
+    pct = ci95_halfwidth_pct(values) if len(values) >= 2 else float("inf")
+    finite = pct != float("inf")
+    out["ci95_halfwidth_pct"] = pct if finite else None
+    out["ci95_halfwidth_j"] = abs(out["j_per_inference"]) * pct / 100.0 if finite else None
+    out["n_windows"] = len(values)
+    out["interval_reason"] = (
+        f"over {len(values)} worker processes" if finite else "fewer than 2 processes gave energy"
+    )
+    return out
 
 
 def _median_of(blocks: list[dict[str, Any]], key: str) -> float | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.errors import UserError
 from core.telemetry.base import Source
+from core.telemetry.rate import matched_rate_hz
 
 DEFAULT_ORDER = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl", "host")
 POWER_PREFERENCE = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
@@ -211,7 +212,10 @@ def sensor_report(
             "default_rate_hz": None,
         }
         if status.source is not None:
-            entry["default_rate_hz"] = status.source.default_rate_hz
+            # the rate a run samples it at: about twice the sensor's own refresh (core.telemetry.rate)
+            entry["default_rate_hz"] = matched_rate_hz(
+                getattr(status.source, "update_interval_ms", None), status.source.default_rate_hz
+            )
             try:
                 rate_hz, update_hz, readings = _measure(status.source, measure_s)
                 entry.update(achieved_rate_hz=rate_hz, update_rate_hz=update_hz, readings=readings)

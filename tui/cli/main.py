@@ -12,6 +12,7 @@ from core.models.registry import WEIGHT_KINDS
 from core.run.pinning import pin_setting
 from core.runspec import RunOptions
 from core.spec import CompressionSpec
+from tui.cli.calibrate import add_calibrate_parser
 from tui.cli.fetch import add_fetch_parser
 from tui.cli.modelargs import add_model_file_options, user_model_args
 from tui.cli.preflight import (
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", help="list the models and where their weights come from")
     add_fetch_parser(sub)
+    add_calibrate_parser(sub)
 
     sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
     sensors.add_argument("--sysfs-root", default="/sys")
@@ -186,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
             from tui.cli.fetch import fetch_command
 
             return fetch_command(args)
+        if args.command == "calibrate":
+            from tui.cli.calibrate import calibrate_command
+
+            return calibrate_command(args)
         if args.command == "models":
             from tui.cli.listing import print_models
 

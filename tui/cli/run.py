@@ -10,6 +10,7 @@ from rich.console import Console
 
 from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run
+from core.report.energy_text import energy_lines
 from core.report.result_file import ResultFileError, default_result_path, save_result
 from core.run.environment import busy_warnings
 from core.run.pinning import pin_setting
@@ -180,4 +181,6 @@ def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None
     for err in result.get("errors") or []:
         if not any(message in err for message in shown or ()):
             out.print(f"[red]{err}[/]")
+    for line, warning in energy_lines(result):
+        out.print(line, style="yellow" if warning else None, markup=False)
     out.print(f"status: {result['status']}")
