@@ -171,7 +171,7 @@ class SweepScreen(Screen[None]):
     # --- plots --------------------------------------------------------------------------------------------
     def _draw_plots(self) -> None:
         model = self.model
-        points = [p for p in self.points if p.model == model and p.status != "failed"]
+        points = [p for p in by_model(self.points).get(model or "", []) if p.status != "failed"]
         front = self.fronts[model].keys() if model in self.fronts else set()
         kind = quality_kind(points)
         qlabel = "top-1 %" if kind == "top1" else "fidelity %"
