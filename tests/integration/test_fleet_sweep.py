@@ -30,8 +30,8 @@ from tests.fixtures.boards import ORIN_AGX_MONITORS, TX2_MONITORS, make_orin_tre
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
-TINY = ["--min-seconds", "1", "--max-seconds", "1.5", "--min-iters", "5", "--warmup", "1", "--trace-passes", "0",
-        "--idle-seconds", "0.3", "--eval-limit", "40"]  # fmt: skip
+TINY = ["--min-seconds", "0.5", "--max-seconds", "1", "--min-iters", "5", "--warmup", "1", "--trace-passes", "0",
+        "--idle-seconds", "0.2", "--eval-limit", "20"]  # fmt: skip
 QUIET_ENV = {  # a quiet worker, by Dask's own configuration keys (core.sweep.board.QUIET_DASK_CONFIG)
     "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
     "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
@@ -162,7 +162,7 @@ def test_two_boards_and_a_worker_killed_mid_point(tmp_path: Path):
         assert run["power"]["idle_w"] == pytest.approx(watts[board], rel=0.01)
         worker = fleet_env["dask_worker"]
         assert (
-            worker["reason"] is None and 0 <= worker["cpu_pct_of_one_core"] < 100 and worker["timed_s"] > 0.9
+            worker["reason"] is None and 0 <= worker["cpu_pct_of_one_core"] < 100 and worker["timed_s"] > 0.4
         )
         assert (
             fleet_env["dask"]["worker.profile.enabled"] is False
@@ -174,6 +174,13 @@ def test_two_boards_and_a_worker_killed_mid_point(tmp_path: Path):
     )  # measured again, on the restarted worker
     measured = journal_keys(fleet)
     assert measured[victim["key"]] == 2 and all(n == 1 for k, n in measured.items() if k != victim["key"])
+
+
+def scheduler_address(path: Path) -> str | None:
+    try:
+        return str(json.loads(path.read_text())["address"])
+    except (OSError, ValueError, KeyError):
+        return None  # not written yet, or half written
 
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
