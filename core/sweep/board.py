@@ -188,7 +188,9 @@ class _DaskWorkerShare:
             "pid": self.pid,
             "cpu_pct_of_one_core": share,
             # /proc counts CPU in clock ticks: a share below one tick over the timed span reads as 0
-            "resolution_pct_of_one_core": 100.0 / (os.sysconf("SC_CLK_TCK") * self.wall_s) if share is not None else None,
+            "resolution_pct_of_one_core": 100.0 / (os.sysconf("SC_CLK_TCK") * self.wall_s)
+            if share is not None
+            else None,
             "timed_s": self.wall_s if share is not None else None,
             "rss_bytes": _rss_bytes(self.pid),
             "reason": None if share is not None else self.reason,

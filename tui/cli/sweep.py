@@ -205,7 +205,7 @@ def recommend_command(args: argparse.Namespace) -> int:
             continue
         out.print(render_recommendation(rec, constraints, len(points)), markup=False, highlight=False)
         code = code or (0 if rec.best else 1)
-    from tui.cli.fleet import render_cross_board
+    from tui.view.boards import render_cross_board
 
     table = render_cross_board([p for ps in groups.values() for p in ps])
     if table:
