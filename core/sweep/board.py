@@ -140,7 +140,7 @@ def _measure_in_child(request: dict[str, Any], identity: dict[str, Any], root: P
     log = (work / "point.log").open("wb")
     cmd = [sys.executable, "-m", "core.sweep.board", str(work / "request.json"), str(work / "result.json")]
     with log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         code = proc.wait()
     try:
         return dict(json.loads((work / "result.json").read_text()))
@@ -151,10 +151,12 @@ def _measure_in_child(request: dict[str, Any], identity: dict[str, Any], root: P
         ) from None
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the worker thread that started it dies (Linux prctl)."""
+def _die_with_parent(parent_pid: int) -> None:
+    """SIGTERM to this process when the worker that started it dies (Linux prctl); gone already: stop now."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the worker died before the signal was armed
+        raise SystemExit(f"the Dask worker {parent_pid} is gone; not measuring")
 
 
 class _DaskWorkerShare:
@@ -262,6 +264,7 @@ def main(argv: list[str]) -> int:
     # SIGTERM (the worker died, or asked) stops the point as Ctrl-C would: the session ends its worker process.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     request = json.loads(Path(argv[0]).read_text())
+    _die_with_parent(int(request["identity"]["dask_pid"]))
     measure(request, Path(argv[1]))
     return 0
 

@@ -42,6 +42,10 @@ def cluster_sweep_command(args: argparse.Namespace, plan: Any, report: Callable[
     )
     from core.sweep.store import SweepStore
 
+    if args.ui:
+        raise UsageError(
+            f"--ui with --cluster: run the sweep without --ui and watch it with `tocompress --sweep {args.out}`"
+        )
     address, n_local = parse_cluster(args.cluster)
     wanted = [k.strip() for k in (args.boards or "").split(",") if k.strip()] or None
     roots = _board_roots(args.board_root)
