@@ -70,6 +70,8 @@ def forget_spooled(key: str) -> bool:
     """Drop the spooled result of `key` once the client has it in its store (called on the worker by client.run)."""
     path = spool_path(key)
     with contextlib.suppress(FileNotFoundError):
+        path.with_suffix(".lock").unlink()
+    with contextlib.suppress(FileNotFoundError):
         path.unlink()
         return True
     return False

@@ -172,6 +172,7 @@ def test_two_boards_and_a_worker_killed_mid_point(tmp_path: Path):
     assert (
         killed["environment"]["fleet"]["run_id"] != victim["run_id"]
     )  # measured again, on the restarted worker
+    assert not list(fleet.glob("*/spool/*.json"))  # every point collected, so the boards dropped their copies
     measured = journal_keys(fleet)
     assert measured[victim["key"]] == 2 and all(n == 1 for k, n in measured.items() if k != victim["key"])
 
@@ -240,6 +241,7 @@ def test_client_killed_then_restarted_measures_nothing_twice(tmp_path: Path):
     q8 = next(r for r in records if r["sweep"]["setting"] == "q8")
     assert q8["status"] == "complete" and q8["environment"]["fleet"]["run_id"] == running["run_id"]
     assert q8["environment"]["fleet"]["worker_name"] == "tx2-a"
+    assert not list(fleet.glob("*/spool/*.json"))
     measured = journal_keys(fleet)
     assert sorted(measured.values()) == [1, 1, 1]  # baseline, q8 (finished while no client waited), q6
     assert "skipped 1 already in the file" in " ".join(again.stderr.split())

@@ -88,3 +88,13 @@ def test_cluster_flags_are_one_line_errors(tmp_path, capsys):
     lines = err.strip().splitlines()
     assert len(lines) == 3 and "Traceback" not in err
     assert "local:N" in lines[0] and "KIND=DIR" in lines[1] and "is not a folder" in lines[2]
+
+
+def test_cost_line_names_the_dask_worker_of_a_fleet_point():
+    from core.run.environment import measurement_cost_line
+
+    env = {"dashboard_mode": "none", "fleet": {"dask_worker": {"cpu_pct_of_one_core": 0.64, "reason": None}}}
+    line = measurement_cost_line({"environment": env, "runs": []})
+    assert line == "measured with dashboard none; Dask worker 0.6% of a core while timing"
+    env["fleet"]["dask_worker"] = {"cpu_pct_of_one_core": None, "reason": "no timed span was seen"}
+    assert "Dask" not in (measurement_cost_line({"environment": env, "runs": []}) or "")
