@@ -18,6 +18,7 @@ tf = pytest.importorskip("tensorflow")
 
 from tensorflow.core.framework import types_pb2  # noqa: E402
 
+from core.artifact import graph_build  # noqa: E402
 from core.artifact.graph_build import SESSION_OPTIONS, build_graph, open_session  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
 from core.compress.writer import save_artifact  # noqa: E402
@@ -179,3 +180,14 @@ def test_per_channel_is_closer_to_the_baseline(runs: dict[str, Run]) -> None:
     assert (
         np.abs(runs["q4:ch"].y - base).max() > np.abs(runs["q8:ch"].y - base).max()
     )  # fewer bits, more error
+
+
+@pytest.mark.parametrize("text", ["baseline", "q8:load:ch", "q8:load+p0.25"])
+def test_weights_filled_in_slices_compute_the_same(
+    runs: dict[str, Run], artifacts: dict[str, str], x: np.ndarray, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Float weights larger than CHUNK_BYTES reach their variable slice by slice (no whole float copy beside it)."""
+    monkeypatch.setattr(graph_build, "CHUNK_BYTES", 256)
+    sliced = Run(artifacts[text], x)
+    assert sliced.nodes("ResourceStridedSliceAssign")
+    np.testing.assert_array_equal(sliced.y, runs[text].y)
