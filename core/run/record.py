@@ -27,7 +27,9 @@ class RunRecord:
         self.state = VariantState(str(spec.compression))
         self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
         self.status = "running"
-        self.exit: dict[str, Any] = {}  # the last worker's exit event (core.run.worker_client): its signal and RSS
+        self.exit: dict[
+            str, Any
+        ] = {}  # the last worker's exit event (core.run.worker_client): its signal and RSS
 
     @property
     def variant(self) -> str:

@@ -197,7 +197,10 @@ class SweepRunner:
             "weights": self.plan.weights,
         }
         if any(r.get("status") == "failed" for r in result.get("runs") or []):
-            result = {**result, "status": "failed"}  # its own variant failed (killed for memory, say): no point
+            result = {
+                **result,
+                "status": "failed",
+            }  # its own variant failed (killed for memory, say): no point
         if not spec.is_baseline:
             base_key = self.plan.key(model, BASELINE)
             base_record = self.store.find(base_key)
