@@ -151,6 +151,7 @@ class RunRecord:
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
             self.capture_telemetry(sampler, idle_power_w, power_source)
         assert self.telemetry is not None
+        self.telemetry["memory"] = {**self.telemetry["memory"], **self._memory_parts()}
         return {
             "variant": self.variant,
             "status": self.status,
@@ -163,6 +164,20 @@ class RunRecord:
             "ops": self.ops,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
+        }
+
+
+    def _memory_parts(self) -> dict[str, Any]:
+        """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
+        evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,
+        the floats alive at once), and the bound on those floats (the largest de-quantized layer)."""
+        warm = self.phases.get("warmup", {}).get("rss_bytes")
+        timed = self.phases.get("timing", {}).get("rss_bytes")
+        graph = (self.state.latency or {}).get("graph") or {}
+        return {
+            "worker_peak_rss_bytes": self.exit.get("peak_rss_bytes") if self.state.stage == "run" else None,
+            "inference_growth_bytes": timed - warm if warm is not None and timed is not None else None,
+            "dequant_float_peak_bytes": graph.get("dequant_float_peak_bytes") or None,
         }
 
 
