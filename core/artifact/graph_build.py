@@ -39,6 +39,9 @@ _NO_ORDER_OPS = frozenset(
     ("Placeholder", "PlaceholderWithDefault", "Const", "ReadVariableOp", "VarHandleOp", "Enter", "Exit", "Switch",
      "Merge", "NextIteration", "LoopCond", "RefEnter", "RefSwitch", "RefMerge")
 )  # fmt: skip
+# Ops oneDNN's graph rewrite fuses into the following convolution (_MklPadWithConv2D), dropping the node a control
+# edge would wait on (measured on TF 2.21: "Retval[0] does not have value" on ResNet50).
+_FUSED_INTO_LAYER = frozenset(("Pad", "MirrorPad"))
 _MAX_STEPS = 4  # Identity/Cast steps followed from a weight to the layer that uses it
 _CONTROL_FLOW_CONSUMERS = frozenset(
     ("Enter", "Switch", "Merge", "While", "StatelessWhile", "If", "StatelessIf")
@@ -285,6 +288,9 @@ def _order_dequantize(graph_def, dequantized):
         for name in layer.input:
             source = name.split(":")[0]
             node = by_name.get(source)
+            while node is not None and node.op in _FUSED_INTO_LAYER and node.input:
+                source = node.input[0].split(":")[0]  # order after the pad's own input instead
+                node = by_name.get(source)
             if name.startswith("^") or node is None or source in through or source in dequantized:
                 continue
             if node.op not in _NO_ORDER_OPS and "^" + source not in after:
