@@ -170,7 +170,7 @@ class _Load:
             feed = {
                 scope + "value:0": block,
                 scope + "begin:0": [first] + [0] * (len(self.shape) - 1),
-                scope + "end:0": [first + block.shape[0]] + self.shape[1:],
+                scope + "end:0": [first + chunk.size // self.row_elems] + self.shape[1:],
             }
             sess.run(scope + "slice_assign", feed)
 
@@ -207,9 +207,7 @@ def build_graph(path):
             float32 = node.attr["dtype"].type == types_pb2.DT_FLOAT  # the de-quantize ops produce float32
             if entry.get("bits") is not None and form == "runtime" and float32:
                 at = payload_offset + int(entry["offset"])
-                added, load = _runtime_dequant(
-                    node, entry, lambda offset, size, at=at: _read_at(path, at + offset, size)
-                )
+                added, load = _runtime_dequant(node, entry, _reader_at(path, at))
                 graph_def.node.extend(added)
                 loads.append(load)
                 dequantized[node.name] = [n.name for n in added if n.op == "Dequantize"][0]
@@ -259,6 +257,17 @@ def _layer_of(weight, consumers, by_name):
             return user, through
         through.append(user.name)
     return None, []
+
+
+def _reader_at(path, at):
+    # type: (str, int) -> Callable[[int, int], bytes]
+    """read(offset, size) of the payload that starts at file offset `at`."""
+
+    def read(offset, size):
+        # type: (int, int) -> bytes
+        return _read_at(path, at + offset, size)
+
+    return read
 
 
 def _read_at(path, offset, size):

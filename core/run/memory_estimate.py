@@ -126,7 +126,7 @@ def estimate_registry_model(
     if eval_limit:
         samples = min(samples, eval_limit)
     return estimate(
-        int(info.params),
+        int(info.params or 0),
         spec,
         largest_layer_params=LARGEST_LAYER_PARAMS.get(info.name),
         input_elems=input_elems,

@@ -166,7 +166,6 @@ class RunRecord:
             "warnings": list(self.warnings),
         }
 
-
     def _memory_parts(self) -> dict[str, Any]:
         """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
         evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,

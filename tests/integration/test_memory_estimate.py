@@ -40,6 +40,7 @@ def measured_peaks(config: SessionConfig) -> tuple[dict[str, int], dict[str, Any
 
 
 def assert_close(estimated: int, measured: int, what: str) -> None:
+    print(f"{what}: estimated {estimated / 2**20:.0f} MiB, measured {measured / 2**20:.0f} MiB")
     assert abs(estimated - measured) <= TOLERANCE * measured, (
         f"{what}: estimated {estimated / 2**20:.0f} MiB, measured {measured / 2**20:.0f} MiB"
     )

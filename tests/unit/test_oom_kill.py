@@ -45,9 +45,13 @@ def test_a_run_killed_for_memory_keeps_its_measurements_and_names_the_size(tmp_p
     assert WORDING in error and "SIGKILL" in error
     size_gb = float(error.split(WORDING)[1].split("GB")[0])
     assert OOM_LIMIT_BYTES * 0.5 / 1e9 <= size_gb <= OOM_LIMIT_BYTES * 2 / 1e9
-    assert q8["memory"]["worker_peak_rss_bytes"] >= OOM_LIMIT_BYTES * 0.5  # the size it reached, in the file too
+    assert (
+        q8["memory"]["worker_peak_rss_bytes"] >= OOM_LIMIT_BYTES * 0.5
+    )  # the size it reached, in the file too
     schema = json.loads((REPO_ROOT / "assets" / "result.schema.json").read_text())
-    jsonschema.validate(q8["memory"], schema["$defs"]["run"]["properties"]["memory"])  # the fake's eval is not
+    jsonschema.validate(
+        q8["memory"], schema["$defs"]["run"]["properties"]["memory"]
+    )  # the fake's eval is not
 
 
 def test_a_sweep_marks_the_killed_point_failed_and_goes_on(tmp_path):
