@@ -8,8 +8,8 @@
   `Dequantize(MIN_FIRST, range 0..top) * scale[C] + min[C]`. The weight's own node becomes an Identity of the
   result, so every consumer is unchanged. Pruned weights get the code of 0.0.
 - De-quantization at load (`qN:load`) and unquantized tensors: float variables, decoded with numpy.
-Every weight lives in a resource variable (`<weight>/weight`, read by a ReadVariableOp that keeps the weight's node
-name), not in a constant: the GraphDef then carries no weight bytes, so importing it and Grappler's copies of it
+Every weight lives in a variable (`<weight>/weight`: a reference variable read by an Identity for floats, a resource
+variable read by a ReadVariableOp for integer codes; the reader keeps the weight's node name), not in a constant: the GraphDef then carries no weight bytes, so importing it and Grappler's copies of it
 cost nothing per weight (measured before: ResNet50's first inference grew RSS by 1 GB copying constants).
 `BuiltGraph.load_weights` fills the variables once, tensor by tensor, reading each payload from the file and
 feeding float tensors in chunks of CHUNK_BYTES, so no whole float copy exists beside the variable.
@@ -23,7 +23,7 @@ comparison is fair.
 Python 3.6-compatible: numpy and tf.compat.v1 / protobuf APIs only (TensorFlow 1.15 to 2.x).
 """
 
-from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: F401 (used by the type comments)
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -36,7 +36,7 @@ CHUNK_BYTES = 1 << 24  # a float weight reaches its variable in slices of about 
 # Ops a Dequantize is never ordered after: graph inputs (a control edge would make a fed placeholder run), constants
 # and control flow (loops and conditionals have their own frames).
 _NO_ORDER_OPS = frozenset(
-    ("Placeholder", "PlaceholderWithDefault", "Const", "ReadVariableOp", "VarHandleOp", "Enter", "Exit", "Switch",
+    ("Placeholder", "PlaceholderWithDefault", "Const", "ReadVariableOp", "VarHandleOp", "VariableV2", "Enter", "Exit", "Switch",
      "Merge", "NextIteration", "LoopCond", "RefEnter", "RefSwitch", "RefMerge")
 )  # fmt: skip
 # Ops oneDNN's graph rewrite fuses into the following convolution (_MklPadWithConv2D), dropping the node a control
@@ -224,7 +224,8 @@ def build_graph(path):
                 loads.append(load)
                 counts["float_weights"] += 1
                 counts["float_bytes"] += entry_count(entry) * np.dtype(_NUMPY_TYPES[dtype]).itemsize
-        counts["dequantize_ordered"] = _order_dequantize(graph_def, dequantized)
+        weights = set(e["name"] for e in header["tensors"])
+        counts["dequantize_ordered"] = _order_dequantize(graph_def, dequantized, weights)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ArtifactError):
             raise
@@ -277,8 +278,8 @@ def _read_at(path, offset, size):
         return f.read(size)
 
 
-def _order_dequantize(graph_def, dequantized):
-    # type: (Any, Dict[str, str]) -> int
+def _order_dequantize(graph_def, dequantized, weights):
+    # type: (Any, Dict[str, str], Set[str]) -> int
     """Give each Dequantize a control input on the other data inputs of its weight's single consumer (the previous
     layer's output), so it runs just before that layer; returns how many were ordered. Weights read by several
     nodes, or entering a loop or conditional, are left unordered (their floats live as long as those do)."""
@@ -300,7 +301,7 @@ def _order_dequantize(graph_def, dequantized):
             while node is not None and node.op in _FUSED_INTO_LAYER and node.input:
                 source = node.input[0].split(":")[0]  # order after the pad's own input instead
                 node = by_name.get(source)
-            if name.startswith("^") or node is None or source in through or source in dequantized:
+            if name.startswith("^") or node is None or source in through or source in weights:
                 continue
             if node.op not in _NO_ORDER_OPS and "^" + source not in after:
                 after.append("^" + source)
@@ -315,9 +316,11 @@ _NUMPY_TYPES = {1: "<f4", 2: "<f8", 19: "<f2"}  # DT_FLOAT, DT_DOUBLE, DT_HALF
 
 def _float_variable(node, entry):
     # type: (Any, Dict[str, Any]) -> Tuple[List[Any], _Load]
-    """Turn the stripped float constant `node` into ReadVariableOp(a variable) under its own name; returns the new
-    nodes (the variable and its init ops) and how to fill it."""
-    from tensorflow.core.framework import types_pb2
+    """Turn the stripped float constant `node` into Identity(a variable) under its own name; returns the new nodes
+    (the variable and its init ops) and how to fill it. A reference variable, not a resource one: a resource
+    variable written by slices (ResourceStridedSliceAssign) switches to copy-on-read, copying the whole weight on
+    every inference (measured: 24 ms per read of 128 MB, against 0.1 ms)."""
+    from tensorflow.core.framework import attr_value_pb2, types_pb2
 
     tensor = node.attr["value"].tensor
     numpy_type = _NUMPY_TYPES.get(tensor.dtype)
@@ -328,11 +331,17 @@ def _float_variable(node, entry):
         raise ArtifactError(f"weight {node.name} has shape {shape} in the table but not in the graph")
     dtype = tensor.dtype
     load = _Load(entry, node.name + VARIABLE_SUFFIX + "/init/", numpy_dtype=np.dtype(numpy_type))
-    new = _variable(node, dtype, shape)
+    variable = node.name + VARIABLE_SUFFIX
+    new = [_op(variable, "VariableV2", [], {"dtype": dtype})]
+    new[0].attr["shape"].CopyFrom(attr_value_pb2.AttrValue(shape=_shape_proto(shape)))
+    new[0].attr["shared_name"].CopyFrom(attr_value_pb2.AttrValue(s=variable.encode("utf-8")))
+    name = node.name
+    node.Clear()
+    node.CopyFrom(_op(name, "Identity", [variable], {"T": dtype}))  # reads the variable without a copy
     scope = load.scope
     if not load.chunked:
         new.append(_op(scope + "value", "Placeholder", [], {"dtype": dtype}))
-        new.append(_assign(scope + "assign", node.name + VARIABLE_SUFFIX, scope + "value", dtype))
+        new.append(_op(scope + "assign", "Assign", [variable, scope + "value"], {"T": dtype}))
         return new, load
     index = types_pb2.DT_INT64
     rank = len(shape)
@@ -340,15 +349,17 @@ def _float_variable(node, entry):
         _const(scope + "shape", index, [rank], np.asarray(shape, dtype="<i8").tobytes()),
         _const(scope + "zero", dtype, [], np.zeros((), dtype=numpy_type).tobytes()),
         _op(scope + "zeros", "Fill", [scope + "shape", scope + "zero"], {"T": dtype, "index_type": index}),
-        _assign(scope + "assign", node.name + VARIABLE_SUFFIX, scope + "zeros", dtype),
+        _op(
+            scope + "assign", "Assign", [variable, scope + "zeros"], {"T": dtype}
+        ),  # adopts the zeros' buffer
         _op(scope + "value", "Placeholder", [], {"dtype": dtype}),
         _op(scope + "begin", "Placeholder", [], {"dtype": index}),
         _op(scope + "end", "Placeholder", [], {"dtype": index}),
         _const(scope + "strides", index, [rank], np.ones(rank, dtype="<i8").tobytes()),
         _op(
             scope + "slice_assign",
-            "ResourceStridedSliceAssign",
-            [node.name + VARIABLE_SUFFIX, scope + "begin", scope + "end", scope + "strides", scope + "value"],
+            "StridedSliceAssign",
+            [variable, scope + "begin", scope + "end", scope + "strides", scope + "value"],
             {"T": dtype, "Index": index},
         ),
     ]

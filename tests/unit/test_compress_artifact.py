@@ -115,7 +115,11 @@ def test_q6_costs_six_bits_a_weight_on_a_big_tensor(tmp_path: Path) -> None:
 def _weights(path: str) -> list[np.ndarray]:
     """Every weight variable's value, as the run stage loads it."""
     built = build_graph(path)
-    readers = [n.name for n in built.graph_def.node if n.op == "ReadVariableOp"]
+    readers = [
+        n.name
+        for n in built.graph_def.node
+        if n.op in ("Identity", "ReadVariableOp") and n.input and n.input[0].endswith("/weight")
+    ]
     with open_session(built, tf) as sess:
         return [sess.run(name + ":0") for name in readers]
 
