@@ -27,6 +27,9 @@ class RunRecord:
         self.state = VariantState(str(spec.compression))
         self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
         self.status = "running"
+        self.exit: dict[
+            str, Any
+        ] = {}  # the last worker's exit event (core.run.worker_client): its signal and RSS
 
     @property
     def variant(self) -> str:
@@ -86,6 +89,8 @@ class RunRecord:
 
     def add(self, event: dict[str, Any]) -> None:
         """Fold one worker event in; unknown types are ignored so newer workers work with this reader."""
+        if event.get("type") == "exit":
+            self.exit = event
         self.state.apply(event)
 
     def begin_stage(self, stage: str) -> None:
@@ -113,10 +118,11 @@ class RunRecord:
         if returncode == 0 and self.status == "complete":
             return
         if not self.errors:
-            self.errors.append(
-                f"{self.variant}: {_death_reason(returncode)}" + (f"; see {log_path}" if log_path else "")
-            )
-        self.status = "partial" if (self.model or self.latency) else "failed"
+            reason = _death_reason(returncode, self.exit.get("last_rss_bytes"))
+            self.errors.append(f"{self.variant}: {reason}" + (f"; see {log_path}" if log_path else ""))
+        # Killed for memory, the setting does not fit this machine: failed, with what it measured kept beside.
+        killed = returncode == -signal.SIGKILL
+        self.status = "partial" if (self.model or self.latency) and not killed else "failed"
 
     def capture_telemetry(
         self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
@@ -150,6 +156,7 @@ class RunRecord:
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
             self.capture_telemetry(sampler, idle_power_w, power_source, context)
         assert self.telemetry is not None
+        self.telemetry["memory"] = {**self.telemetry["memory"], **self._memory_parts()}
         return {
             "variant": self.variant,
             "status": self.status,
@@ -162,6 +169,19 @@ class RunRecord:
             "ops": self.ops,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
+        }
+
+    def _memory_parts(self) -> dict[str, Any]:
+        """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
+        evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,
+        the floats alive at once), and the bound on those floats (the largest de-quantized layer)."""
+        warm = self.phases.get("warmup", {}).get("rss_bytes")
+        timed = self.phases.get("timing", {}).get("rss_bytes")
+        graph = (self.state.latency or {}).get("graph") or {}
+        return {
+            "worker_peak_rss_bytes": self.exit.get("peak_rss_bytes") if self.state.stage == "run" else None,
+            "inference_growth_bytes": timed - warm if warm is not None and timed is not None else None,
+            "dequant_float_peak_bytes": graph.get("dequant_float_peak_bytes") or None,
         }
 
 
@@ -182,12 +202,18 @@ def _latency_from_progress(progress: dict[str, Any], cancelled: bool) -> dict[st
     }
 
 
-def _death_reason(returncode: int) -> str:
+def _death_reason(returncode: int, last_rss_bytes: int | None = None) -> str:
+    """One line on how a worker died; a SIGKILL nobody asked for is the kernel's out-of-memory killer, named with
+    the size the worker had reached (its last sampled RSS)."""
     if returncode < 0:
         sig = -returncode
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
         if sig == signal.SIGKILL:
-            return f"worker was killed ({name}; out of memory?)"
+            size = f" at about {last_rss_bytes / 1e9:.1f} GB" if last_rss_bytes else ""
+            return (
+                f"worker was killed by the out-of-memory killer{size} ({name}; last sampled RSS); "
+                "try a smaller --eval-limit, a qN setting or a smaller model"
+            )
         return f"worker was stopped by {name}"
     if returncode == 0:
         return "worker exited before reporting a result"

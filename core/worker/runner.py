@@ -82,6 +82,7 @@ def run_stage(data, emit, phase_event):
     gc.collect()
     sess = tf.compat.v1.Session(graph=graph, config=session_config(tf, options.threads))
     try:
+        built.load_weights(sess)  # each weight into its variable, once (core.artifact.graph_build)
         _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, settings, data)
     finally:
         sess.close()

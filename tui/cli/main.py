@@ -70,6 +70,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace-passes", type=int, default=d.trace_passes, help="per-op traced passes (0: skip)")
     p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N samples")
     p.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when the estimated memory peak exceeds what this machine has available",
+    )
+    p.add_argument(
         "--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run"
     )
     p.add_argument(

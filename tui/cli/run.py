@@ -16,7 +16,14 @@ from core.run.environment import busy_warnings
 from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
 from tui.cli.modelargs import user_model_args
-from tui.cli.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
+from tui.cli.preflight import (
+    check_dataset,
+    check_memory,
+    check_model,
+    check_worker_python,
+    check_writable,
+    options_from,
+)
 from tui.view.format import fmt_seconds, fmt_value
 from tui.view.tables import comparison_view, done_text, run_view
 
@@ -32,6 +39,7 @@ def run_command(args: argparse.Namespace) -> int:
     if model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)
+        check_memory(args.model, compression, args.eval_limit, args.weights, getattr(args, "force", False))
         _say_weights(args.model, args.weights)
     check_worker_python(args.worker_python)
     check_worker_python(getattr(args, "compress_python", None), "--compress-python")
