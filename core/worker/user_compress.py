@@ -11,14 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.models.user_model import UserModel, UserModelError, check_setting, from_args
 from core.runspec import RunSpec
 from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
-
-SYNTHETIC_SAMPLES = 32
-SYNTHETIC_SEED = 0
 
 
 def compress_user_model(
@@ -55,7 +50,9 @@ def compress_user_model(
         shape = um.input_shape or tuple(int(d) for d in model.inputs[0].shape[1:])
         write_eval_data(spec, data, um, shape, emit, int(model.outputs[0].shape[-1]))
         phase("compress")
-        info, blocks = compress_model(model, spec.compression, um.name, path, source)
+        info, blocks = compress_model(
+            model, spec.compression, path, source
+        )  # check_setting refused :ftN, int8
     else:
         from core.compress.writer import save_artifact
 
@@ -175,9 +172,7 @@ def write_eval_data(
             )
         evaluation = EvalData(es.x, es.y, es.name, es.n_classes)
     else:
-        count = max(
-            min(SYNTHETIC_SAMPLES, spec.options.eval_limit or SYNTHETIC_SAMPLES), spec.options.batch_size
-        )
-        x = np.random.default_rng(SYNTHETIC_SEED).standard_normal((count, *shape)).astype(np.float32)
-        evaluation = EvalData(x, None, "synthetic (seeded random inputs, no labels)", None)
+        from core.data.stage_samples import synthetic_eval_data
+
+        evaluation = synthetic_eval_data(shape, spec.options.eval_limit, spec.options.batch_size)
     save_eval_data(Path(eval_data_path(data)), evaluation)

@@ -8,10 +8,9 @@ from typing import Any
 
 from rich.console import Console
 
-from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run
 from core.report.result_file import ResultFileError, default_result_path, save_result
-from core.run.environment import busy_warnings
+from core.report.wording import busy_warnings, weights_of_result
 from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
 from tui.cli.modelargs import user_model_args
