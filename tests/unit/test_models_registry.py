@@ -10,7 +10,6 @@ import pytest
 
 from core.data import DatasetError, load_eval_set
 from core.data.digits import load_digits_split
-from core.report.wording import describe_weights
 from core.models.registry import (
     UnknownModelError,
     availability,
@@ -18,6 +17,7 @@ from core.models.registry import (
     list_models,
     resolve_weights,
 )
+from core.report.wording import describe_weights
 
 PAPER_MODELS = [
     "inception-v1",
@@ -160,7 +160,9 @@ def test_weights_blocks_read_in_words():
 def test_shipped_demo_weights_are_not_called_pretrained():
     """The results header of digits-cnn / nmt-demo named them "pretrained weights": they ship, trained here."""
     for name in ("digits-cnn.keras", "nmt-demo.keras"):
-        line = describe_weights({"kind": "pretrained", "file": f"/x/assets/models/{name}", "sha256": "cd" * 32})
+        line = describe_weights(
+            {"kind": "pretrained", "file": f"/x/assets/models/{name}", "sha256": "cd" * 32}
+        )
         assert line == f"shipped demo weights {name} (sha256 cdcdcdcdcdcd…)"
     assert describe_weights("/x/assets/models/digits-cnn.keras") == "shipped demo weights digits-cnn.keras"
 

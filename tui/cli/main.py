@@ -138,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--record", default=None, help="record events and telemetry to this JSON-lines file")
     run.add_argument("--no-baseline", action="store_true", help="measure only the compressed setting")
 
-    sub.add_parser("models", help="list the models and where their weights come from")
+    models = sub.add_parser("models", help="list the models and where their weights come from")
+    models.add_argument("--json", action="store_true", help="print the list as JSON (for scripts)")
     add_fetch_parser(sub)
 
     sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
     sensors.add_argument("--sysfs-root", default="/sys")
     sensors.add_argument("--seconds", type=float, default=0.3, help="how long to measure each source's rate")
+    sensors.add_argument("--json", action="store_true", help="print the sources as JSON (for scripts)")
 
     compare = sub.add_parser("compare", help="compare two saved result files")
     compare.add_argument("a")
@@ -170,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "models":
             from tui.cli.listing import print_models
 
-            return print_models()
+            return print_models(args.json)
         if args.command == "sensors":
             from tui.cli.listing import print_sensors
 
-            return print_sensors(args.sysfs_root, args.seconds)
+            return print_sensors(args.sysfs_root, args.seconds, args.json)
         if args.command == "compare":
             from tui.cli.listing import print_compare
 
