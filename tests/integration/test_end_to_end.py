@@ -173,3 +173,7 @@ def test_repeat_merges_worker_processes(tmp_path):
     assert "2 worker processes" in lat["reason"]
     measuring = {e["pid"] for e in events if e.get("type") == "hello" and e.get("stage") in ("run", None)}
     assert len(measuring) == 2  # two run-stage processes (each after its own compress stage)
+    graph_logs = [
+        str(e["message"]) for e in events if e.get("type") == "log" and "graph" in str(e.get("message"))
+    ]
+    assert graph_logs and all("{" not in m and "weight tensors (" in m for m in graph_logs), graph_logs
