@@ -11,7 +11,7 @@ from core.errors import UserError
 from core.models.registry import WEIGHT_KINDS
 from core.run.pinning import pin_setting
 from core.runspec import RunOptions
-from core.spec import CompressionSpec
+from core.spec import SETTING_HELP, CompressionSpec
 from tui.cli.fetch import add_fetch_parser
 from tui.cli.modelargs import add_model_file_options, user_model_args
 from tui.cli.preflight import (
@@ -40,7 +40,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--compress",
         "-c",
         default=DEFAULT_COMPRESSION,
-        help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)",
+        help=f"compression setting (default {DEFAULT_COMPRESSION}): {SETTING_HELP}",
     )
     p.add_argument(
         "--dataset",
