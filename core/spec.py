@@ -145,16 +145,6 @@ class CompressionSpec:
         return self._step("tflite")
 
     @property
-    def quant_bits(self) -> int | None:
-        step = self.quant_step
-        return step.bits if step else None
-
-    @property
-    def prune_fraction(self) -> float | None:
-        step = self.prune_step
-        return step.fraction if step else None
-
-    @property
     def runtime(self) -> str:
         """What executes the compressed model: a TensorFlow graph, or the TFLite (LiteRT) interpreter."""
         return "tflite" if self.tflite_step else "tf-graph"

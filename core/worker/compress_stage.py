@@ -102,8 +102,7 @@ def _step_samples(spec: RunSpec, input_shape: tuple[int, ...]) -> StepSamples:
 def weights_block(spec: RunSpec) -> dict[str, Any]:
     """The `weights` block of the model event: {"kind": "random", "seed"} or {"kind": "pretrained", "file",
     "sha256"}, so no result can be mistaken for the other kind."""
-    import hashlib
-
+    from core.atomic import file_digest
     from core.models.registry import RANDOM_SEED
 
     if spec.weights == "random":
@@ -111,11 +110,7 @@ def weights_block(spec: RunSpec) -> dict[str, Any]:
     file = _weights_file(spec)
     if file is None or not file.is_file():
         return {"kind": "pretrained", "file": None, "sha256": None}
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"kind": "pretrained", "file": str(file), "sha256": digest.hexdigest()}
+    return {"kind": "pretrained", "file": str(file), "sha256": file_digest(file)}
 
 
 def _weights_file(spec: RunSpec) -> Path | None:

@@ -85,5 +85,14 @@ def test_compress_help_lists_the_whole_setting_language(capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     flat = " ".join(capsys.readouterr().out.split())
-    for form in ("qN:load", "qN:ch", "pF:filters", "pF:ftN", "tflite:fp16", "tflite:dyn8", "tflite:int8", "+"):
+    for form in (
+        "qN:load",
+        "qN:ch",
+        "pF:filters",
+        "pF:ftN",
+        "tflite:fp16",
+        "tflite:dyn8",
+        "tflite:int8",
+        "+",
+    ):
         assert form in flat, form
