@@ -76,9 +76,8 @@ class TocompressApp(App[None]):
         model_args: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.weights = (
-            weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
-        )
+        # --weights: "pretrained", "random", or None (pretrained where its file is here)
+        self.weights = weights
         self.quiet = quiet  # quiet while timing (tui.screens.run): fewer redraws while the model is timed
         self.pin = pin  # CPU placement (core.run.pinning); None: by core count
         self.model = model

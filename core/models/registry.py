@@ -227,9 +227,8 @@ def resolve_weights(info: ModelInfo, requested: str | None) -> str:
     """The weights a run uses: the one asked for, else pretrained where its file is here, else seeded random."""
     if requested is not None:
         return requested
-    shipped = info.weights_source.startswith(
-        "shipped"
-    )  # its weights ship with tocompress: never random unasked
+    # Its weights ship with tocompress: never random unasked.
+    shipped = info.weights_source.startswith("shipped")
     if shipped or not info.buildable or availability(info, "pretrained")[0]:
         return "pretrained"
     return "random"

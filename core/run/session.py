@@ -54,9 +54,8 @@ class SessionConfig:
     pin: bool | None = None  # worker and tool on separate cores; None: where there are 4 cores or more
     read_rails: bool = True  # per-rail power (the dashboard shows it); False: board power only
     weights: str | None = None  # "pretrained" or "random" (seeded); None: pretrained (core.models.registry)
-    model_args: dict[str, Any] | None = (
-        None  # a model the user brings (core.models.user_model); `model` its name
-    )
+    # A model the user brings (core.models.user_model); `model` is its name.
+    model_args: dict[str, Any] | None = None
 
     def variants(self) -> list[CompressionSpec]:
         variants = [CompressionSpec()] if self.include_baseline else []

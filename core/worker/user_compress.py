@@ -50,9 +50,8 @@ def compress_user_model(
         shape = um.input_shape or tuple(int(d) for d in model.inputs[0].shape[1:])
         write_eval_data(spec, data, um, shape, emit, int(model.outputs[0].shape[-1]))
         phase("compress")
-        info, blocks = compress_model(
-            model, spec.compression, path, source
-        )  # check_setting refused :ftN, int8
+        # No samples to hand in: check_setting refused :ftN and tflite:int8 for a model the user brings.
+        info, blocks = compress_model(model, spec.compression, path, source)
     else:
         from core.compress.writer import save_artifact
 

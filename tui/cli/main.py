@@ -216,13 +216,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
-    model_args = user_model_args(
-        args, compression
-    )  # --model FILE: checked here, listed last on the setup screen
+    # --model FILE: checked here, listed last on the setup screen.
+    model_args = user_model_args(args, compression)
     if model_args is None:
-        get_model_info(
-            args.model
-        )  # an unknown name is refused; a known but unavailable one opens with its reason
+        # An unknown name is refused; a known but unavailable one opens with its reason.
+        get_model_info(args.model)
     if args.autorun and model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)

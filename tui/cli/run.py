@@ -48,10 +48,8 @@ def run_command(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         model_args=model_args,
         weights=args.weights,
-        read_rails=False,
-        pin=pin_setting(
-            args.pin
-        ),  # the summary shows board power only: one sensor read per sample, not one per rail
+        read_rails=False,  # the summary shows board power only: one sensor read per sample, not one per rail
+        pin=pin_setting(args.pin),
     )
     progress = _Progress([str(v) for v in config.variants()])
     with console.status("starting", spinner="dots") as status:
