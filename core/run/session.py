@@ -1,3 +1,4 @@
+# Over 300 lines: one run's orchestration reads top to bottom here; its parts are the other core/run modules.
 """One comparison run: the telemetry rig, two worker stages per variant, and their events -> a result file.
 
 The session lives in the dashboard process and only orchestrates: core.telemetry.rig samples the board (power is
