@@ -57,3 +57,11 @@ def test_sensors_at_80_columns_and_as_json(capsys, tmp_path, monkeypatch):
     report = json.loads(capsys.readouterr().out)
     assert {s["name"] for s in report["sources"]} == names
     assert report["picks"] == {"power": "tegra-power", "gpu": "tegra-gpu"}
+
+
+def test_a_sequence_input_reads_as_words_not_n():
+    """nmt-demo's input (None,) showed as "n" in the models table and the setup screen."""
+    from tui.view.format import fmt_shape
+
+    assert fmt_shape((None,)) == "ids, any length"
+    assert fmt_shape((224, 224, 3)) == "224x224x3" and fmt_shape((None, 8)) == "?x8"

@@ -78,12 +78,12 @@ def fmt_params(value: float | None) -> str:
 
 def fmt_shape(shape: tuple[int | None, ...] | list[int | None] | None) -> str:
     """(224, 224, 3) -> 224x224x3; a sequence of token ids of any length, (None,) -> "ids, any length" (a bare
-    "n" read as a typo); another unknown dimension -> "any"."""
+    "n" read as a typo); another unknown dimension -> "?"."""
     if not shape:
         return MISSING
     if len(shape) == 1 and shape[0] is None:
         return "ids, any length"
-    return "x".join("any" if d is None else str(d) for d in shape)
+    return "x".join("?" if d is None else str(d) for d in shape)
 
 
 def change_text(row: Row) -> Text:
