@@ -20,8 +20,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def test_header_calls_the_shipped_demo_weights_shipped():
     """The results header said "pretrained weights" for digits-cnn, whose weights ship with tocompress."""
-    block = {"kind": "pretrained", "file": "/opt/tocompress/assets/models/digits-cnn.keras", "sha256": "ab" * 32}
-    result = {"model": "digits-cnn", "status": "complete", "runs": [{"variant": "q8", "model": {"weights": block}}]}
+    block = {
+        "kind": "pretrained",
+        "file": "/opt/tocompress/assets/models/digits-cnn.keras",
+        "sha256": "ab" * 32,
+    }
+    result = {
+        "model": "digits-cnn",
+        "status": "complete",
+        "runs": [{"variant": "q8", "model": {"weights": block}}],
+    }
     header = status_line(result, None).plain
     assert "shipped demo weights digits-cnn.keras" in header and "pretrained" not in header
 
