@@ -28,3 +28,16 @@ def test_runner_options_read_every_default_it_keeps():
 
 def test_worker_stage_names_are_the_spec_stage_names():
     assert worker_main.STAGES == STAGES
+
+
+def test_a_run_stage_process_keeps_keras_out():
+    """The run stage marks Keras absent before TensorFlow loads (TensorFlow 2.16+ would import it, ~1 s a start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from core.worker.main import keep_keras_out; keep_keras_out()\n"
+        "try:\n    import keras\nexcept ImportError:\n    print('absent')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "absent", proc.stderr[-2000:]
