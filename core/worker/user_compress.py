@@ -46,7 +46,13 @@ def compress_user_model(
 
         from core.compress.pipeline import compress_model
 
-        model = keras.models.load_model(str(um.path), compile=False)
+        try:
+            model = keras.models.load_model(str(um.path), compile=False)
+        except Exception as exc:  # noqa: BLE001 (Keras raises ValueError, OSError, KeyError... for a bad file)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserModelError(
+                f"{um.name}: Keras cannot load it ({first}); save it again with model.save()"
+            ) from None
         shape = um.input_shape or tuple(int(d) for d in model.inputs[0].shape[1:])
         write_eval_data(spec, data, um, shape, emit, int(model.outputs[0].shape[-1]))
         phase("compress")
