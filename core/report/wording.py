@@ -82,6 +82,9 @@ def measurement_cost_line(result: dict[str, Any]) -> str | None:
     tool = [float(t) for t in shares if t is not None]
     if tool:
         parts.append(f"tool {max(tool):.1f}% of a core while timing")
+    dask_worker = (env.get("fleet") or {}).get("dask_worker") or {}
+    if dask_worker.get("cpu_pct_of_one_core") is not None:  # a fleet sweep's point (core.sweep.board)
+        parts.append(f"Dask worker {dask_worker['cpu_pct_of_one_core']:.1f}% of a core while timing")
     pinning = env.get("pinning") or {}
     if pinning:
         parts.append(f"pinning: {pinning.get('reason')}" if pinning.get("enabled") else "not pinned")
