@@ -82,9 +82,8 @@ class TocompressApp(App[None]):
         self.screenshot_dir = Path(screenshot_dir)  # F2 and --screenshot-at write SVGs here (tui.screenshot)
         self.screenshot_at_s = screenshot_at_s
         self.screenshot_written: Path | None = None
-        self.weights = (
-            weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
-        )
+        # --weights: "pretrained", "random", or None (pretrained where its file is here)
+        self.weights = weights
         self.quiet = quiet  # quiet while timing (tui.screens.run): fewer redraws while the model is timed
         self.pin = pin  # CPU placement (core.run.pinning); None: by core count
         self.model = model

@@ -13,7 +13,6 @@ import zlib
 from pathlib import Path
 from typing import Any, Dict, Iterable, Tuple, Union  # noqa: F401 (used by the type comments)
 
-from core.atomic import write_atomic
 from core.errors import UserError
 
 MAGIC = b"TOCOMPZ\n"
@@ -25,18 +24,6 @@ _CRC_CHUNK = 1 << 24
 
 class ArtifactError(UserError, ValueError):
     """An artifact file that cannot be read (not ours, truncated, damaged, or from another format)."""
-
-
-def write_container(path, header, payloads):
-    # type: (Union[str, Path], Dict[str, Any], Iterable[bytes]) -> int
-    """Write the header and payloads atomically to `path`; returns the file's size in bytes."""
-    chunks = list(payloads)
-    crc = 0
-    for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
-    head = container_head(header, sum(len(c) for c in chunks), crc)
-    target = write_atomic(path, [head] + chunks)
-    return target.stat().st_size
 
 
 def container_head(header, payload_size, crc):

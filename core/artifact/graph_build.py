@@ -386,6 +386,24 @@ def _assign(name, variable, value, dtype):
     return _op(name, "AssignVariableOp", [variable, value], {"dtype": dtype})
 
 
+def counts_words(counts):
+    # type: (Dict[str, int]) -> str
+    """The built graph's weights in words for the run log (a bare dict read as debug output): "graph: 8 float32
+    weight tensors (605,224 bytes)", or with run-time de-quantization how many integer tensors and ops."""
+    parts = []
+    if counts.get("float_weights"):
+        parts.append(
+            "{:,} float32 weight tensors ({:,} bytes)".format(counts["float_weights"], counts["float_bytes"])
+        )
+    if counts.get("integer_weights"):
+        parts.append(
+            "{:,} integer weight tensors ({:,} bytes) de-quantized at run time by {:,} ops".format(
+                counts["integer_weights"], counts["integer_bytes"], counts.get("dequantize_ops", 0)
+            )
+        )
+    return "graph: " + (", ".join(parts) if parts else "no weight tensors")
+
+
 def _runtime_dequant(node, entry, read):
     # type: (Any, Dict[str, Any], Callable[[int, int], bytes]) -> Tuple[List[Any], _Load]
     """Turn weight `node` into Identity(de-quantize(integer codes in a variable)); returns the new nodes and how to

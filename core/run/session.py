@@ -1,3 +1,4 @@
+# Over 300 lines: one run's orchestration reads top to bottom here; its parts are the other core/run modules.
 """One comparison run: the telemetry rig, two worker stages per variant, and their events -> a result file.
 
 The session lives in the dashboard process and only orchestrates: core.telemetry.rig samples the board (power is
@@ -54,9 +55,8 @@ class SessionConfig:
     pin: bool | None = None  # worker and tool on separate cores; None: where there are 4 cores or more
     read_rails: bool = True  # per-rail power (the dashboard shows it); False: board power only
     weights: str | None = None  # "pretrained" or "random" (seeded); None: pretrained (core.models.registry)
-    model_args: dict[str, Any] | None = (
-        None  # a model the user brings (core.models.user_model); `model` its name
-    )
+    # A model the user brings (core.models.user_model); `model` is its name.
+    model_args: dict[str, Any] | None = None
 
     def variants(self) -> list[CompressionSpec]:
         variants = [CompressionSpec()] if self.include_baseline else []

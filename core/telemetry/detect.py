@@ -14,7 +14,7 @@ One source per role, by preference:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,17 +159,18 @@ def select_sources(statuses: Sequence[SourceStatus], only: Sequence[str] | None 
     return picked
 
 
+def role_picks(available: Collection[str]) -> dict[str, str | None]:
+    """The source each role would use among the `available` names (`tocompress sensors` marks them)."""
+    return {
+        "power": next((n for n in POWER_PREFERENCE if n in available), None),
+        "gpu": next((n for n in GPU_PREFERENCE if n in available), None),
+    }
+
+
 def power_source_name(sources: Sequence[Source]) -> str | None:
     """The source the session integrates power from: the first in POWER_PREFERENCE among `sources`."""
     names = {s.name for s in sources}
     return next((n for n in POWER_PREFERENCE if n in names), None)
-
-
-def measure_rate(
-    source: Source, seconds: float = 0.5, clock: Callable[[], float] = time.perf_counter
-) -> float:
-    """Reads per second when reading back to back for `seconds` (in the spirit of `jtop --health`)."""
-    return _measure(source, seconds, clock)[0]
 
 
 def _measure(

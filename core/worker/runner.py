@@ -104,7 +104,9 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
         # type: () -> None
         sess.run(fetches, feed)  # returns numpy: the wall clock covers the whole inference
 
-    emit("log", level="info", message=f"graph: {built.counts}")
+    from core.artifact.graph_build import counts_words
+
+    emit("log", level="info", message=counts_words(built.counts))
     threads = options.threads
     threads_note = TF_DEFAULT_THREADS if threads is None else f"{threads} intra-op threads, 1 inter-op thread"
     time_inference(run_once, options, emit, phase_event, variant, runtime="tf-graph",

@@ -191,3 +191,17 @@ def test_weights_filled_in_slices_compute_the_same(
     sliced = Run(artifacts[text], x)
     assert sliced.nodes("StridedSliceAssign")
     np.testing.assert_array_equal(sliced.y, runs[text].y)
+
+
+def test_graph_counts_read_as_words_in_the_run_log():
+    """The run screen's log printed `graph: {'integer_weights': 0, ..., 'float_bytes': 605224, ...}`."""
+    from core.artifact.graph_build import counts_words
+
+    float_only = {"integer_weights": 0, "float_weights": 8, "integer_bytes": 0, "float_bytes": 605224,
+                  "dequantize_ops": 0}  # fmt: skip
+    assert counts_words(float_only) == "graph: 8 float32 weight tensors (605,224 bytes)"
+    runtime = {"integer_weights": 4, "float_weights": 4, "integer_bytes": 151072, "float_bytes": 936,
+               "dequantize_ops": 4}  # fmt: skip
+    line = counts_words(runtime)
+    assert "4 integer weight tensors (151,072 bytes) de-quantized at run time by 4 ops" in line
+    assert "{" not in line and "'" not in line

@@ -91,7 +91,7 @@ def test_cluster_flags_are_one_line_errors(tmp_path, capsys):
 
 
 def test_cost_line_names_the_dask_worker_of_a_fleet_point():
-    from core.run.environment import measurement_cost_line
+    from core.report.wording import measurement_cost_line
 
     env = {"dashboard_mode": "none", "fleet": {"dask_worker": {"cpu_pct_of_one_core": 0.64, "reason": None}}}
     line = measurement_cost_line({"environment": env, "runs": []})

@@ -11,7 +11,7 @@ from core.errors import UserError
 from core.models.registry import WEIGHT_KINDS
 from core.run.pinning import pin_setting
 from core.runspec import RunOptions
-from core.spec import CompressionSpec
+from core.spec import SETTING_HELP, CompressionSpec
 from tui.cli.calibrate import add_calibrate_parser
 from tui.cli.fetch import add_fetch_parser
 from tui.cli.modelargs import add_model_file_options, user_model_args
@@ -43,7 +43,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--compress",
         "-c",
         default=DEFAULT_COMPRESSION,
-        help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)",
+        help=f"compression setting (default {DEFAULT_COMPRESSION}): {SETTING_HELP}",
     )
     p.add_argument(
         "--dataset",
@@ -158,13 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--record", default=None, help="record events and telemetry to this JSON-lines file")
     run.add_argument("--no-baseline", action="store_true", help="measure only the compressed setting")
 
-    sub.add_parser("models", help="list the models and where their weights come from")
+    models = sub.add_parser("models", help="list the models and where their weights come from")
+    models.add_argument("--json", action="store_true", help="print the list as JSON (for scripts)")
     add_fetch_parser(sub)
     add_calibrate_parser(sub)
 
     sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
     sensors.add_argument("--sysfs-root", default="/sys")
     sensors.add_argument("--seconds", type=float, default=0.3, help="how long to measure each source's rate")
+    sensors.add_argument("--json", action="store_true", help="print the sources as JSON (for scripts)")
 
     compare = sub.add_parser("compare", help="compare two saved result files")
     compare.add_argument("a")
@@ -200,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "models":
             from tui.cli.listing import print_models
 
-            return print_models()
+            return print_models(args.json)
         if args.command == "sensors":
             from tui.cli.listing import print_sensors
 
-            return print_sensors(args.sysfs_root, args.seconds)
+            return print_sensors(args.sysfs_root, args.seconds, args.json)
         if args.command == "compare":
             from tui.cli.listing import print_compare
 
@@ -264,13 +266,11 @@ def dashboard_app(args: argparse.Namespace) -> Any:
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
-    model_args = user_model_args(
-        args, compression
-    )  # --model FILE: checked here, listed last on the setup screen
+    # --model FILE: checked here, listed last on the setup screen.
+    model_args = user_model_args(args, compression)
     if model_args is None:
-        get_model_info(
-            args.model
-        )  # an unknown name is refused; a known but unavailable one opens with its reason
+        # An unknown name is refused; a known but unavailable one opens with its reason.
+        get_model_info(args.model)
     if args.autorun and model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)

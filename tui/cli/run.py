@@ -8,11 +8,10 @@ from typing import Any
 
 from rich.console import Console
 
-from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run
 from core.report.energy_text import energy_lines
 from core.report.result_file import ResultFileError, default_result_path, save_result
-from core.run.environment import busy_warnings
+from core.report.wording import busy_warnings, weights_of_result
 from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
 from tui.cli.modelargs import user_model_args
@@ -58,10 +57,8 @@ def run_command(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         model_args=model_args,
         weights=args.weights,
-        read_rails=False,
-        pin=pin_setting(
-            args.pin
-        ),  # the summary shows board power only: one sensor read per sample, not one per rail
+        read_rails=False,  # the summary shows board power only: one sensor read per sample, not one per rail
+        pin=pin_setting(args.pin),
     )
     progress = _Progress([str(v) for v in config.variants()])
     with console.status("starting", spinner="dots") as status:

@@ -16,11 +16,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run, is_baseline
 from core.report.energy_text import energy_lines
 from core.report.result_file import ResultFileError, default_result_path, save_result
-from core.run.environment import busy_warnings, measurement_cost_line
+from core.report.wording import busy_warnings, measurement_cost_line, weights_of_result
 from tui.view.tables import done_text
 from tui.widgets.comparison import ComparisonView
 

@@ -118,15 +118,17 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#models", DataTable)
-        table.add_columns("model", "ok", "params", "input", "weights", "missing")
+        # What a user chooses by comes first (name, runs here, weights), so at 80 columns only the last columns
+        # scroll out of view, never the weights ("shippe").
+        table.add_columns("model", "ok", "weights", "params", "input", "missing")
         for row in self.rows:
             info = row.info
             table.add_row(
                 info.name,
                 Text("✓", style="green") if row.available else Text("✗", style="red"),
+                Text(row.weights or "?", style=WEIGHT_STYLES.get(row.weights, "")),
                 fmt_params(info.params),
                 fmt_shape(info.input_shape) if info.input_shape else "from file",
-                Text(row.weights or "?", style=WEIGHT_STYLES.get(row.weights, "")),
                 Text(missing_cell(row.missing), style="dim"),
                 key=info.name,
             )

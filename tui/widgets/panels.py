@@ -12,13 +12,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
+from core.telemetry.detect import GPU_PREFERENCE, POWER_PREFERENCE
 from core.telemetry.rate import achieved_rate_hz
 from tui.view.format import fmt_bytes
 from tui.widgets.livetext import LiveText
 from tui.widgets.plots import TimePlot, find_series, rail_keys, set_sparkline
 
-POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
-GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")
+# The candidates each panel lists when none works: the session's own preference lists (one home).
+POWER_SOURCES = POWER_PREFERENCE
+GPU_SOURCES = GPU_PREFERENCE
 
 
 def absent_lines(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> Text:
