@@ -35,7 +35,7 @@ def main() -> None:
     built_rss = _peak_rss_bytes()
     t1 = time.perf_counter()
     path = artifact_path(workdir, model_name, spec)
-    info, _ = compress_model(model, spec, model_name, path, {"model": model_name, "weights": "random"})
+    info, _ = compress_model(model, spec, path, {"model": model_name, "weights": "random"})
     t2 = time.perf_counter()
     peak = _peak_rss_bytes()
     gib = 1024**3

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tensorflow as tf  # noqa: E402
 
-from core.artifact.graph_build import build_graph, session_config  # noqa: E402
+from core.artifact.graph_build import build_graph, open_session  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
 from core.compress.writer import save_artifact  # noqa: E402
 from core.measure.profile import op_times_s  # noqa: E402
@@ -45,11 +45,8 @@ def sessions(model: Any, folder: str) -> dict[str, tuple[Any, Any, dict[str, str
         copy.ParseFromString(raw)
         path = save_artifact(copy, inputs, outputs, setting, Path(folder) / f"{setting}.tcz").path
         built = build_graph(path)
-        graph = tf.Graph()
-        with graph.as_default():
-            tf.compat.v1.import_graph_def(built.graph_def, name="")
         ops = {n.name: n.op for n in built.graph_def.node}
-        out[setting] = (tf.compat.v1.Session(graph=graph, config=session_config(tf)), built, ops)
+        out[setting] = (open_session(built, tf), built, ops)
     return out
 
 

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.paths import asset  # noqa: E402
 from core.telemetry.detect import SourceStatus  # noqa: E402
-from core.telemetry.replay import ReplaySource  # noqa: E402
 from core.telemetry.sampler import Sampler  # noqa: E402
+from tests.fixtures.replay_source import ReplaySource  # noqa: E402
 from tui.app import make_app  # noqa: E402
 from tui.screens.dialogs import HelpScreen  # noqa: E402
 from tui.screens.run import REFRESH_HZ, LiveRun, RunScreen  # noqa: E402

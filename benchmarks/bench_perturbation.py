@@ -37,7 +37,7 @@ def bare(artifact: str, options_json: str) -> None:
     """Child process: time the artifact's graph with the run stage's own rule, and print one JSON line."""
     import tensorflow as tf
 
-    from core.artifact.graph_build import build_graph, session_config
+    from core.artifact.graph_build import build_graph, open_session
     from core.measure.timing import measure_latency
     from core.samples.evaldata import eval_data_path, load_eval_data
     from core.worker.loop import warm_up
@@ -47,10 +47,7 @@ def bare(artifact: str, options_json: str) -> None:
     options = Options(data["options"])
     evaluation = load_eval_data(eval_data_path(data))
     built = build_graph(artifact)
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(built.graph_def, name="")
-    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf))
+    sess = open_session(built, tf)
     feed = {built.inputs[0]: evaluation.x[: options.batch_size]}
     fetches = built.outputs
 

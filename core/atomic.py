@@ -1,9 +1,11 @@
-"""Write a file atomically: a crash or a full disk leaves the old file or the new one, never half of one.
+"""Write a file atomically: a crash or a full disk leaves the old file or the new one, never half of one; and
+the one streaming digest of a file (weights checks, the weights block, the TFLite cache).
 
 Used by result files and compressed-model artifacts. Python 3.6-compatible (the TX2 runner may import modules
 that use it), hence comment-style type hints.
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -34,3 +36,13 @@ def write_atomic(path, chunks):
             pass  # already gone; the original error is the one to report
         raise
     return target
+
+
+def file_digest(path, algorithm="sha256", chunk_bytes=1 << 20):
+    # type: (Union[str, os.PathLike], str, int) -> str
+    """Hex digest of a file, read in chunks (VGG's weights are over 500 MB)."""
+    h = hashlib.new(algorithm)
+    with open(str(path), "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_bytes), b""):
+            h.update(chunk)
+    return h.hexdigest()

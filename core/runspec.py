@@ -26,9 +26,8 @@ class RunOptions:
     trace_passes: int = 3
     eval_limit: int | None = None  # None: the whole evaluation set
     idle_seconds: float = 2.0
-    repeat: int = (
-        1  # worker processes per variant; >1 measures the run-to-run noise a single process cannot see
-    )
+    # Worker processes per variant; >1 measures the run-to-run noise a single process cannot see.
+    repeat: int = 1
     # CPU threads for inference (TFLite num_threads; TensorFlow intra-op pool N, inter-op 1); None: the runtime's
     # own default. Recorded in the latency block either way, since latency depends on it.
     threads: int | None = None

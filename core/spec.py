@@ -26,6 +26,14 @@ DEQUANT_FORMS = ("runtime", "load")
 RUNTIMES = ("tf-graph", "tflite")
 STAGES = ("compress", "run")
 
+# The whole language in one paragraph, for `--compress` help (the module docstring has the grammar).
+SETTING_HELP = (
+    "baseline; qN: weights to N bits (2..16), de-quantized at run time, qN:load at load, qN:ch per output "
+    "channel; pF: prune fraction F (0 < F <= 0.95) by magnitude, pF:filters whole filters, pF:ftN then fine-tune "
+    "N epochs; tflite:fp16, tflite:dyn8, tflite:int8: a TFLite form (last step, never with qN); steps join with + "
+    "in the order applied (q8+p0.25)"
+)
+
 # Dashboard keys 0-9 in order: the paper's set first, then the modern forms.
 PRESETS: tuple[str, ...] = (
     "baseline",
@@ -135,16 +143,6 @@ class CompressionSpec:
     @property
     def tflite_step(self) -> Step | None:
         return self._step("tflite")
-
-    @property
-    def quant_bits(self) -> int | None:
-        step = self.quant_step
-        return step.bits if step else None
-
-    @property
-    def prune_fraction(self) -> float | None:
-        step = self.prune_step
-        return step.fraction if step else None
 
     @property
     def runtime(self) -> str:

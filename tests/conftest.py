@@ -11,6 +11,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
+@pytest.fixture(autouse=True)
+def private_measure_lock(tmp_path, monkeypatch):
+    """Each test its own measurement lock file (core.run.boardlock), so tests running beside a real dashboard,
+    or beside another checkout's tests on the same machine, never find the board busy."""
+    monkeypatch.setenv("TOCOMPRESS_LOCK_FILE", str(tmp_path / "measure.lock"))
+
+
 # Small but real: the stopping rule still applies, capped so the suite stays fast on a 2-core CI machine.
 FAST_RUN_ARGS = [
     "--min-iters",
@@ -62,3 +70,17 @@ def q8_run(tmp_path_factory):
     )
     assert path.exists(), f"no result file; rc={proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     return {"proc": proc, "path": path, "data": json.loads(path.read_text()), "dir": out}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_calibration(tmp_path_factory):
+    """No test reads or writes the user's power-sensor calibrations (~/.config/tocompress/calibration)."""
+    import os
+
+    before = os.environ.get("TOCOMPRESS_CALIBRATION_DIR")
+    os.environ["TOCOMPRESS_CALIBRATION_DIR"] = str(tmp_path_factory.mktemp("calibration"))
+    yield
+    if before is None:
+        os.environ.pop("TOCOMPRESS_CALIBRATION_DIR", None)
+    else:
+        os.environ["TOCOMPRESS_CALIBRATION_DIR"] = before

@@ -45,6 +45,7 @@ class TocompressApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
+        Binding("f2", "screenshot_svg", "Screenshot", show=False, priority=True),
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -74,11 +75,15 @@ class TocompressApp(App[None]):
         pin: bool | None = None,
         weights: str | None = None,
         model_args: dict[str, Any] | None = None,
+        screenshot_dir: str | Path = Path("screenshots"),
+        screenshot_at_s: float | None = None,
     ) -> None:
         super().__init__()
-        self.weights = (
-            weights  # --weights: "pretrained", "random", or None (pretrained where its file is here)
-        )
+        self.screenshot_dir = Path(screenshot_dir)  # F2 and --screenshot-at write SVGs here (tui.screenshot)
+        self.screenshot_at_s = screenshot_at_s
+        self.screenshot_written: Path | None = None
+        # --weights: "pretrained", "random", or None (pretrained where its file is here)
+        self.weights = weights
         self.quiet = quiet  # quiet while timing (tui.screens.run): fewer redraws while the model is timed
         self.pin = pin  # CPU placement (core.run.pinning); None: by core count
         self.model = model
@@ -105,6 +110,7 @@ class TocompressApp(App[None]):
         self.last_request: SetupScreen.RunRequested | None = None
         self.last_saved: Path | None = None
         self.run_failed = False
+        self.measure_lock: Any = _NoLock()  # held from a measurement's start to its end (not for a replay)
 
     # --- start-up -----------------------------------------------------------------------------------------
 
@@ -121,6 +127,10 @@ class TocompressApp(App[None]):
         if self.replay is not None:
             self._autorun_pending = False
             self._start(self.model, CompressionSpec.parse(self.compression), self.options, replay=self.replay)
+        if self.screenshot_at_s is not None:
+            from tui.screenshot import start_screenshot_at
+
+            start_screenshot_at(self, self.screenshot_at_s, self.screenshot_dir)
 
     def _autorun(self) -> None:
         setup = self.screen
@@ -191,12 +201,26 @@ class TocompressApp(App[None]):
             model, variants = self.session.model or model, self.session.variants
             statuses = self.session.statuses or None  # the recorded machine's sensors, not this one's
         else:
+            if not self._take_board():
+                return
             config.probes = self.probe_handoff.for_run()
             self.session = _new_session(config, self._forward)
             variants = [str(v) for v in config.variants()]
         self.live = LiveRun(model, variants)
         self.push_screen(RunScreen(self.live, self.session, statuses, quiet=self.quiet))
         self._run_session(self.session)
+
+    def _take_board(self) -> bool:
+        """The measurement lock (core.run.boardlock): another dashboard measuring here gets one line, no run."""
+        from core.run.boardlock import BoardBusyError, MeasureLock
+
+        self.measure_lock.release()
+        try:
+            self.measure_lock = MeasureLock().acquire()
+        except (BoardBusyError, OSError) as exc:
+            self.notify(str(exc), title="board busy", severity="error", timeout=15)
+            return False
+        return True
 
     def _forward(self, event: dict[str, Any]) -> None:
         """Called on the run thread for every event: hand it to the UI thread as a message."""
@@ -219,6 +243,7 @@ class TocompressApp(App[None]):
 
     @on(RunFinished)
     def _finished(self, message: RunFinished) -> None:
+        self.measure_lock.release()
         live = self.live
         if live is None:
             return
@@ -248,6 +273,7 @@ class TocompressApp(App[None]):
 
     @on(RunCrashed)
     def _crashed(self, message: RunCrashed) -> None:
+        self.measure_lock.release()
         if self.live is not None:
             self.live.add_log("error", f"the run stopped: {message.message}")
             self.live.session_state = "failed"
@@ -300,6 +326,19 @@ class TocompressApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_screenshot_svg(self) -> None:
+        """F2 on any screen: the screen as SVG, named after model, setting and screen; the path is shown."""
+        from tui.screenshot import save_svg
+
+        try:
+            path = save_svg(self, self.screenshot_dir)
+        except OSError as exc:
+            self.notify(
+                f"cannot save a screenshot in {self.screenshot_dir}: {exc.strerror or exc}", severity="error"
+            )
+            return
+        self.notify(f"saved {path}", title="Screenshot", timeout=6)
+
     def action_compare(self) -> None:
         self.push_screen(CompareScreen(self.results_dir, self.last_saved))
 
@@ -317,10 +356,19 @@ class TocompressApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; a run in progress is cancelled first so no worker process outlives the dashboard."""
+        self.on_exit_app()
+        self.exit(return_code=1 if self.run_failed else 0)
+
+    def on_exit_app(self) -> None:
+        """Any way out (q, SIGTERM or a closed browser tab under `tocompress serve`): stop the run's worker."""
         if self.session is not None and self.live is not None and self.live.result is None:
             self.session.cancel()
         self.probe_handoff.close()
-        self.exit(return_code=1 if self.run_failed else 0)
+
+
+class _NoLock:
+    def release(self) -> None:
+        pass
 
 
 def _new_session(config: Any, on_event: Callable[[dict[str, Any]], None]) -> Any:

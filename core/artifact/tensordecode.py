@@ -9,7 +9,7 @@ entries (`channels` C) append C float32 minimums then C float32 scales to the pa
 Python 3.6-compatible, numpy only: the TX2 runner imports it.
 """
 
-from typing import Any, Dict, Optional, Tuple, Union  # noqa: F401 (used by the type comments)
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple, Union  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -133,24 +133,70 @@ def decode_float(entry, payload):
     """The tensor as float32 (the original dtype for raw entries), pruned weights exactly 0.0."""
     if entry["encoding"] == "raw":
         return _raw(entry, payload)
-    count = entry_count(entry)
-    structure, values, scales, mins = _split(entry, payload)
-    keep = _keep_mask(entry, structure, count)
-    stored = int(entry["stored"])
-    if entry.get("bits") is None:
-        decoded = np.frombuffer(values, dtype="<f4").astype(np.float32)
-    else:
-        codes = unpack_bits(values, _checked_bits(entry), stored)
-        if scales is not None and mins is not None:
-            positions = np.arange(count) if keep is None else np.flatnonzero(keep)
-            decoded = dequantize_channel_codes(codes, positions, scales, mins)
-        else:
-            decoded = dequantize_codes(codes, float(entry["scale"]), float(entry["min"]))
-    if keep is None:
-        return decoded.reshape(entry["shape"])
-    out = np.zeros(count, dtype=np.float32)
-    out[keep] = decoded
+    out = np.empty(entry_count(entry), dtype=np.float32)
+    for start, chunk in float_chunks(entry, _reader(payload), len(payload), entry_count(entry) or 1):
+        out[start : start + chunk.size] = chunk
     return out.reshape(entry["shape"])
+
+
+def _reader(payload):
+    # type: (Buffer) -> Callable[[int, int], Buffer]
+    """read(offset, size) on a payload already in memory."""
+    return lambda offset, size: payload[offset : offset + size]
+
+
+def float_chunks(entry, read, nbytes, chunk_elems):
+    # type: (Dict[str, Any], Callable[[int, int], Buffer], int, int) -> Iterator[Tuple[int, np.ndarray]]
+    """(flat start, flat float32 values) of the tensor, `chunk_elems` elements at a time, reading its `nbytes`
+    payload through `read(offset, size)` (offsets inside the entry's payload), so a caller that streams from the file never
+    holds a whole float copy: the run stage fills each variable chunk by chunk. Raw entries keep their dtype."""
+    count = entry_count(entry)
+    if entry["encoding"] == "raw":
+        dtype = np.dtype(entry["dtype"])
+        if nbytes != count * dtype.itemsize:
+            raise CodecError(f"raw tensor payload has {nbytes} bytes, expected {count * dtype.itemsize}")
+        for start in range(0, count, chunk_elems):
+            size = min(chunk_elems, count - start)
+            yield (
+                start,
+                np.frombuffer(read(start * dtype.itemsize, size * dtype.itemsize), dtype=dtype).copy(),
+            )
+        return
+    stored = int(entry["stored"])
+    bits = entry.get("bits")
+    channels = int(entry.get("channels") or 0)
+    values_size = packed_size_bytes(stored, int(bits) if bits else FLOAT_BITS)
+    params_size = 8 * channels
+    structure_size = nbytes - values_size - params_size
+    if not 0 <= stored <= count or structure_size < 0:
+        raise CodecError(f"{entry['encoding']} tensor payload of {nbytes} bytes cannot hold {stored} values")
+    keep = _keep_mask(entry, read(0, structure_size), count)
+    scales = mins = None  # type: Optional[np.ndarray]
+    if channels:
+        params = np.frombuffer(read(nbytes - params_size, params_size), dtype="<f4").astype(np.float32)
+        mins, scales = params[:channels], params[channels:]
+    codes = None  # type: Optional[np.ndarray]
+    if bits is not None:
+        codes = unpack_bits(read(structure_size, values_size), _checked_bits(entry), stored)
+    taken = 0  # stored values used so far
+    for start in range(0, count, chunk_elems):
+        end = min(start + chunk_elems, count)
+        kept = None if keep is None else keep[start:end]
+        n = end - start if kept is None else int(kept.sum())
+        if codes is None:
+            values = np.frombuffer(read(structure_size + 4 * taken, 4 * n), dtype="<f4").astype(np.float32)
+        elif scales is not None and mins is not None:
+            positions = np.arange(start, end) if kept is None else start + np.flatnonzero(kept)
+            values = dequantize_channel_codes(codes[taken : taken + n], positions, scales, mins)
+        else:
+            values = dequantize_codes(codes[taken : taken + n], float(entry["scale"]), float(entry["min"]))
+        taken += n
+        if kept is None:
+            yield start, values
+        else:
+            out = np.zeros(end - start, dtype=np.float32)
+            out[kept] = values
+            yield start, out
 
 
 def decode_codes(entry, payload):

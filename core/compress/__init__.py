@@ -1,7 +1,7 @@
-"""Model compression as the paper does it: affine N-bit weight quantization and magnitude pruning, stored for real.
+"""The Keras side of compression (modern Python): quantization, pruning, fine-tuning, TFLite forms and the writer.
 
 Bit-packed codes and sparse structures make the artifact on disk actually shrink, so its size is measured, not
-estimated. Import the modules themselves (`core.compress.writer`, ...): this package imports nothing, because
-the run stage imports its run-side modules (graph loading, `graphcompat`) on the board's Python 3.6, where the
-compress side's modules (Keras 3, modern Python) cannot load.
+estimated. The steps are given their training and calibration samples (core.data.stage_samples loads them for the
+compress stage), so this package imports neither core/data nor core/models; the board side that reads an artifact
+under Python 3.6 is core/artifact.
 """

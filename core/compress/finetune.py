@@ -7,13 +7,12 @@ pruned weights stay exactly zero and the artifact's sparsity is the one the step
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import keras
 import numpy as np
 
 from core.compress.prune import apply_masks
-from core.data import load_train_set
 
 SEED = 0
 LEARNING_RATE = 1e-3
@@ -21,9 +20,22 @@ BATCH_SIZE = 32
 OPTIMIZER = "adam"
 
 
+class TrainingSet(Protocol):
+    """Labelled training samples and the split's name (core.data's EvalSet is one); the caller loads them."""
+
+    @property
+    def x(self) -> np.ndarray: ...
+
+    @property
+    def y(self) -> np.ndarray | None: ...
+
+    @property
+    def name(self) -> str: ...
+
+
 def apply_finetune(
     model: keras.Model,
-    model_name: str,
+    train: TrainingSet,
     epochs: int,
     masks: dict[str, np.ndarray] | None = None,
     *,
@@ -31,8 +43,7 @@ def apply_finetune(
     learning_rate: float = LEARNING_RATE,
     batch_size: int = BATCH_SIZE,
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Train a freshly seeded copy of `model` for `epochs` on `model_name`'s training split; it and a record."""
-    train = load_train_set(model_name)  # DatasetError (one line) for a model without a training split
+    """Train a freshly seeded copy of `model` for `epochs` on `train` (its training split); it and a record."""
     assert train.y is not None  # training splits are labelled
     keras.utils.set_random_seed(seed)
     model = _reseeded_copy(model)

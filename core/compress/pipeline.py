@@ -11,13 +11,37 @@ here and one branch in `compress_model`.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.compress.writer import ArtifactInfo, save_artifact
 from core.spec import CompressionSpec, Step
+
+if TYPE_CHECKING:
+    from core.compress.finetune import TrainingSet
+    from core.compress.tflite import Calibration
+
+
+@dataclass(frozen=True)
+class StepSamples:
+    """The samples the steps need, loaded by the caller (the compress stage): the training split for `:ftN`,
+    calibration samples for `tflite:int8`; None where the setting does not need them."""
+
+    training: TrainingSet | None = None
+    calibration: Calibration | None = None
+
+
+def needs_training(spec: CompressionSpec) -> bool:
+    """Whether `spec` fine-tunes, so the caller must load a training split."""
+    return bool(spec.prune_step and spec.prune_step.finetune_epochs)
+
+
+def needs_calibration(spec: CompressionSpec) -> bool:
+    """Whether `spec` converts to full-integer TFLite, so the caller must load calibration samples."""
+    return bool(spec.tflite_step and spec.tflite_step.tflite_mode == "int8")
 
 
 def structured_entry(model: Any, step: Step) -> tuple[Any, dict[str, Any]]:
@@ -27,22 +51,23 @@ def structured_entry(model: Any, step: Step) -> tuple[Any, dict[str, Any]]:
     return apply_structured(model, step)
 
 
-def finetune_entry(model: Any, step: Step, model_name: str) -> tuple[Any, dict[str, Any]]:
+def finetune_entry(model: Any, step: Step, train: TrainingSet | None) -> tuple[Any, dict[str, Any]]:
     """Fine-tune after pruning on the model's training split; unstructured pruning keeps its zeros (masks)."""
     from core.compress.finetune import apply_finetune
     from core.compress.prune import unstructured_masks
 
     assert step.fraction is not None  # the parser sets fraction on every p step
+    assert train is not None, "the caller loads the training split when needs_training(spec)"
     masks = None if step.structured else unstructured_masks(model, step.fraction)
-    return apply_finetune(model, model_name, step.finetune_epochs, masks)
+    return apply_finetune(model, train, step.finetune_epochs, masks)
 
 
-def tflite_entry(model: Any, step: Step, model_name: str, path: Path) -> dict[str, Any]:
+def tflite_entry(model: Any, step: Step, path: Path, calibration: Calibration | None) -> dict[str, Any]:
     """Convert to TFLite (float16, dynamic-range int8 or calibrated full int8) and write `path` (core.compress.tflite)."""
     from core.compress.tflite import compress_to_tflite
 
     assert step.tflite_mode is not None  # the parser sets the mode on every tflite step
-    return compress_to_tflite(model, step.tflite_mode, model_name, path)
+    return compress_to_tflite(model, step.tflite_mode, path, calibration)
 
 
 def unstructured_record(model: Any, step: Step) -> dict[str, Any]:
@@ -53,7 +78,9 @@ def unstructured_record(model: Any, step: Step) -> dict[str, Any]:
     return unstructured_report(model, step.fraction)
 
 
-def apply_model_steps(model: Any, spec: CompressionSpec, model_name: str) -> tuple[Any, dict[str, Any]]:
+def apply_model_steps(
+    model: Any, spec: CompressionSpec, samples: StepSamples = StepSamples()
+) -> tuple[Any, dict[str, Any]]:
     """The model-level steps (structured pruning, fine-tuning) in order; the model and the blocks to report."""
     blocks: dict[str, Any] = {}
     prune = spec.prune_step
@@ -63,7 +90,7 @@ def apply_model_steps(model: Any, spec: CompressionSpec, model_name: str) -> tup
         else:
             blocks["pruning"] = unstructured_record(model, prune)
         if prune.finetune_epochs:
-            model, blocks["finetune"] = finetune_entry(model, prune, model_name)
+            model, blocks["finetune"] = finetune_entry(model, prune, samples.training)
     return model, blocks
 
 
@@ -76,14 +103,14 @@ def artifact_path(workdir: str | os.PathLike[str], model_name: str, spec: Compre
 def compress_model(
     model: Any,
     spec: CompressionSpec,
-    model_name: str,
     path: Path,
     source: dict[str, Any],
     extra_blocks: dict[str, Any] | None = None,
+    samples: StepSamples = StepSamples(),
 ) -> tuple[ArtifactInfo, dict[str, Any]]:
-    """Every step of `spec` on `model`, the artifact written to `path`; its info and the blocks to report
-    (`extra_blocks`, such as the weights block, first)."""
-    model, step_blocks = apply_model_steps(model, spec, model_name)
+    """Every step of `spec` on `model` (with the `samples` they need), the artifact written to `path`; its info
+    and the blocks to report (`extra_blocks`, such as the weights block, first)."""
+    model, step_blocks = apply_model_steps(model, spec, samples)
     blocks = {**(extra_blocks or {}), **step_blocks}
     tflite = spec.tflite_step
     if tflite is not None:
@@ -94,7 +121,7 @@ def compress_model(
 
             assert prune.fraction is not None  # the parser sets fraction on every p step
             apply_masks(model, unstructured_masks(model, prune.fraction))
-        blocks["tflite"] = tflite_entry(model, tflite, model_name, path)
+        blocks["tflite"] = tflite_entry(model, tflite, path, samples.calibration)
         weights = [np.asarray(w) for w in model.get_weights()]
         info = ArtifactInfo(
             str(path),

@@ -47,9 +47,8 @@ class TensorMeta:
 
     shape: tuple[int, ...]
     dtype: str
-    encoding: (
-        str  # "dense", "bitmap", "kept_gaps", "pruned_gaps", or "raw" (non-float tensors, bytes as they are)
-    )
+    # "dense", "bitmap", "kept_gaps", "pruned_gaps", or "raw" (non-float tensors, bytes as they are)
+    encoding: str
     bits: int | None = None
     scale: float | None = None
     min_value: float | None = None

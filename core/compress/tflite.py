@@ -4,8 +4,9 @@ Conversion goes through a SavedModel export (`model.export`), because the conver
 unreliable with Keras 3. The three forms:
 - fp16: float16 weights, float32 compute (weights widen once when the interpreter prepares the graph).
 - dyn8: dynamic-range int8: int8 weights, activations quantized on the fly by the kernels that support it.
-- int8: full-integer int8, activation ranges calibrated on samples of the model's training split; every op must
-  have an int8 kernel or the conversion fails (no silent float fallback).
+- int8: full-integer int8, activation ranges calibrated on samples of the model's training split (the compress
+  stage loads them, core.data.stage_samples, and hands them in); every op must have an int8 kernel or the
+  conversion fails (no silent float fallback).
 The int8 model keeps float32 input and output (the converter adds one QUANTIZE at the input and one DEQUANTIZE at
 the output): the runner then feeds the same float evaluation set as every other form, and the two boundary ops
 cost a few microseconds, which stays inside the measured latency rather than being hidden in the harness.
@@ -29,8 +30,6 @@ from core.spec import TFLITE_MODES
 if TYPE_CHECKING:
     import keras
 
-CALIBRATION_SAMPLES = 256  # the converter's guidance is ~100-500; more only slows conversion down
-CALIBRATION_SEED = 0
 _DESCRIPTIONS = {
     "fp16": "float16 weights, float32 compute",
     "dyn8": "int8 weights, activations quantized at run time by kernels that support it",
@@ -48,29 +47,6 @@ class Calibration:
 
     x: np.ndarray
     source: str
-
-
-def calibration_set(
-    model_name: str, input_shape: tuple[int, ...], n: int = CALIBRATION_SAMPLES
-) -> Calibration:
-    """`n` training samples for `model_name`: the digits' training split for the demo model, else seeded noise.
-
-    Models without a local training split are calibrated on uniform noise in [-1, 1] (the Keras applications'
-    input range); the source says so, because int8 accuracy calibrated that way is not the model's real accuracy.
-    """
-    from core.models.registry import DIGITS_CNN, get_model_info
-
-    if get_model_info(model_name).name == DIGITS_CNN:
-        from core.data.digits import load_digits_split
-
-        x_train = load_digits_split().x_train
-        take = np.random.default_rng(CALIBRATION_SEED).permutation(len(x_train))[:n]
-        return Calibration(x_train[np.sort(take)], f"digits-train ({min(n, len(x_train))} of {len(x_train)})")
-    rng = np.random.default_rng(CALIBRATION_SEED)
-    x = rng.uniform(-1.0, 1.0, size=(n, *input_shape)).astype(np.float32)
-    return Calibration(
-        x, f"synthetic uniform [-1, 1] ({n} samples; {model_name} has no local training split)"
-    )
 
 
 def convert(model: keras.Model, mode: str, calibration: Calibration | None = None) -> bytes:
@@ -122,8 +98,8 @@ def save_tflite(
 
 
 def compress_to_tflite(
-    model: keras.Model, mode: str, model_name: str, path: str | os.PathLike[str]
+    model: keras.Model, mode: str, path: str | os.PathLike[str], calibration: Calibration | None = None
 ) -> dict[str, Any]:
-    """The pipeline's TFLite step: calibrate (int8 only) on the model's training samples, convert, write; the block."""
-    calibration = calibration_set(model_name, tuple(model.input_shape[1:])) if mode == "int8" else None
-    return save_tflite(model, mode, path, calibration)
+    """The pipeline's TFLite step: convert (int8 calibrated on the `calibration` samples it is given), write; the
+    block."""
+    return save_tflite(model, mode, path, calibration if mode == "int8" else None)

@@ -7,13 +7,12 @@ damaged since is made again rather than trusted.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from core.atomic import write_atomic
+from core.atomic import file_digest, write_atomic
 
 SIDECAR_VERSION = 1
 
@@ -22,14 +21,6 @@ def sidecar_path(artifact: str | os.PathLike[str]) -> Path:
     """`runs/digits-cnn-tflite-int8.tflite` -> `runs/digits-cnn-tflite-int8.tflite.json`."""
     path = Path(artifact)
     return path.with_name(path.name + ".json")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_tflite_record(
@@ -50,7 +41,7 @@ def write_tflite_record(
         "nonzero_params": int(nonzero_params),
         "blocks": blocks,
         "size_bytes": path.stat().st_size,
-        "sha256": _sha256(path),
+        "sha256": file_digest(path),
     }
     side = sidecar_path(path)
     write_atomic(side, [json.dumps(record, indent=1, sort_keys=True).encode()])
@@ -69,6 +60,6 @@ def read_tflite_record(artifact: str | os.PathLike[str]) -> dict[str, Any] | Non
         return None
     if not isinstance(record, dict) or record.get("sidecar_version") != SIDECAR_VERSION:
         return None
-    if record.get("size_bytes") != path.stat().st_size or record.get("sha256") != _sha256(path):
+    if record.get("size_bytes") != path.stat().st_size or record.get("sha256") != file_digest(path):
         return None  # the flatbuffer changed since it was recorded
     return record

@@ -1,1 +1,2 @@
-"""Models: `registry` (TensorFlow-free: names, sizes, availability) and `builders` (TensorFlow: load a model)."""
+"""Models: `registry` (TensorFlow-free: names, sizes, availability), `catalog`, weights and fetching, user model
+files (`user_model`), and the builders (TensorFlow: build or load a model)."""

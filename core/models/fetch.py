@@ -8,7 +8,6 @@ unpacked beside it. `url` overrides the published address (a mirror, or a board 
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import tarfile
@@ -17,7 +16,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from core.models.weights import WeightsError, WeightsFile, cache_dir, file_digest, published
+from core.atomic import file_digest
+from core.models.weights import WeightsError, WeightsFile, cache_dir, published
 
 CHUNK_BYTES = 1 << 16
 TIMEOUT_S = 30.0
@@ -122,8 +122,3 @@ def _unpack(archive: Path, wf: WeightsFile) -> None:
         if all((archive.parent / m.name).is_file() for m in members):
             return
         tar.extractall(archive.parent, members=members, filter="data")
-
-
-def sha256_of(data: bytes) -> str:
-    """SHA-256 of bytes in hex (tests build WeightsFile records for files they serve)."""
-    return hashlib.sha256(data).hexdigest()

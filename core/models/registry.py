@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from core.errors import UserError
 from core.models.weights import WEIGHTS_DIR_ENV, weights_dirs
@@ -99,12 +98,6 @@ def _slim(name: str, params: int, side: int) -> ModelInfo:
         builder=name.replace("-", "_"),
         classes=1001,
     )
-
-
-def _unbuilt(
-    name: str, family: str, params: int | None, input_shape: tuple[int | None, ...], task: str
-) -> ModelInfo:
-    return ModelInfo(name, family, params, input_shape, task, weights_source=_NO_BUILDER, paper_row=True)
 
 
 _MODELS: tuple[ModelInfo, ...] = (
@@ -234,43 +227,14 @@ def resolve_weights(info: ModelInfo, requested: str | None) -> str:
     """The weights a run uses: the one asked for, else pretrained where its file is here, else seeded random."""
     if requested is not None:
         return requested
-    shipped = info.weights_source.startswith(
-        "shipped"
-    )  # its weights ship with tocompress: never random unasked
+    # Its weights ship with tocompress: never random unasked.
+    shipped = info.weights_source.startswith("shipped")
     if shipped or not info.buildable or availability(info, "pretrained")[0]:
         return "pretrained"
     return "random"
-
-
-def weights_label(kind: str | None) -> str:
-    """How a weights kind reads in tables: "pretrained" or "random (seed 0)"."""
-    return f"random (seed {RANDOM_SEED})" if kind == "random" else "pretrained"
 
 
 def vocab_file(info: ModelInfo) -> Path | None:
     """The vocabulary JSON of a translation model (core.data.translation), or None where it has none here."""
     path = assets_dir().joinpath(*NMT_DEMO_VOCAB)
     return path if info.name == NMT_DEMO and path.is_file() else None
-
-
-def describe_weights(block: Any) -> str | None:
-    """A result's `model.weights` block in words: "random weights (seed 0)", "pretrained weights FILE (sha256
-    0123abcd…)"; None for an older result without one."""
-    if isinstance(block, str):  # results written before the block had a kind: "random (seed 0)" or the file
-        return f"{block} weights" if block.startswith("random") else f"pretrained weights {Path(block).name}"
-    if not isinstance(block, dict):
-        return None
-    if block.get("kind") == "random":
-        return f"random weights (seed {block.get('seed')}): accuracy not measured"
-    file = Path(str(block["file"])).name if block.get("file") else "(file unknown)"
-    digest = str(block.get("sha256") or "")[:12]
-    return f"pretrained weights {file}" + (f" (sha256 {digest}…)" if digest else "")
-
-
-def weights_of_result(result: dict[str, Any]) -> str | None:
-    """The weights line of a result file: from its first run that reports them."""
-    for run in result.get("runs") or []:
-        line = describe_weights((run.get("model") or {}).get("weights"))
-        if line is not None:
-            return line
-    return None

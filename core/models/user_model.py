@@ -103,9 +103,31 @@ def user_model(
     if mode not in PREPROCESS_MODES:
         raise UserModelError(f"--preprocess {preprocess!r}: choose one of {', '.join(PREPROCESS_MODES)}")
     shape = parse_shape(input_shape) if isinstance(input_shape, str) or input_shape is None else input_shape
+    if kind == "keras":
+        _check_keras_file(p, path)
     if shape is None and kind == "keras" and p.suffix.lower() == ".keras":
         shape = keras_file_input_shape(p)
     return UserModel(p, kind, shape, mode, input_name, output_name)
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _check_keras_file(p: Path, given: str | Path) -> None:
+    """Refuse, in one line, a `.keras` that is not a zip archive or an `.h5` without the HDF5 signature, before
+    Keras reports it as "File not found"."""
+    if p.suffix.lower() == ".keras":
+        if not zipfile.is_zipfile(p):
+            raise UserModelError(
+                f"--model {given}: not a Keras file (a .keras file is a zip archive); save it with model.save()"
+            )
+        return
+    with open(p, "rb") as handle:
+        head = handle.read(len(_HDF5_SIGNATURE))
+    if head != _HDF5_SIGNATURE:
+        raise UserModelError(
+            f"--model {given}: not an HDF5 Keras file (no HDF5 signature); save it with model.save()"
+        )
 
 
 def from_args(args: dict[str, Any]) -> UserModel:
@@ -146,3 +168,14 @@ def check_setting(model: UserModel, setting: Any) -> None:
         or (setting.prune_step and (setting.prune_step.structured or setting.prune_step.finetune_epochs))
     ):
         raise UserModelError(f"{model.name}: {GRAPH_ONLY}; use --compress q8 or p0.5")  # fmt: skip
+    prune, tflite = setting.prune_step, setting.tflite_step
+    if prune is not None and prune.finetune_epochs:
+        raise UserModelError(
+            f"{model.name}: :ft{prune.finetune_epochs} fine-tunes on the model's training split, which a model "
+            "you bring has none of here; drop :ftN (e.g. p0.5)"
+        )
+    if tflite is not None and tflite.tflite_mode == "int8":
+        raise UserModelError(
+            f"{model.name}: tflite:int8 calibrates on the model's training split, which a model you bring has "
+            "none of here; use tflite:dyn8 or tflite:fp16"
+        )

@@ -8,12 +8,12 @@ checked by its shapes when it loads. Nothing here downloads; `core.models.fetch`
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.atomic import file_digest
 from core.errors import UserError
 
 WEIGHTS_DIR_ENV = "TOCOMPRESS_WEIGHTS_DIR"
@@ -114,15 +114,6 @@ def locate(model: str) -> Path:
     if found is None:
         raise WeightsError(missing_message(wf))
     return found
-
-
-def file_digest(path: Path, algorithm: str, chunk_bytes: int = 1 << 20) -> str:
-    """Hex digest of a file, read in chunks (VGG's files are over 500 MB)."""
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_bytes), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def verify(path: Path, wf: WeightsFile, digest_of: Callable[[Path, str], str] = file_digest) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -90,10 +91,17 @@ def load_result(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def file_safe(text: str) -> str:
+    """A setting or model name spelled for a file name: `+` becomes `_`, and `:` (which scp reads as a host and
+    some file systems refuse) or anything else outside [A-Za-z0-9._-] becomes `-`: `p0.5:filters` -> `p0.5-filters`.
+    The setting itself stays as written inside the JSON."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.replace("+", "_"))
+
+
 def default_result_path(model: str, compression: str, now: datetime | None = None) -> Path:
-    """`results/<model>-<setting>-<timestamp>.json`; the setting's `+` becomes `_` to keep shells happy."""
+    """`results/<model>-<setting>-<timestamp>.json`, both names spelled file-safe (file_safe)."""
     now = now or datetime.now()
-    return Path("results") / f"{model}-{compression.replace('+', '_')}-{now:%Y%m%d-%H%M%S}.json"
+    return Path("results") / f"{file_safe(model)}-{file_safe(compression)}-{now:%Y%m%d-%H%M%S}.json"
 
 
 def validate_result(data: dict[str, Any]) -> None:

@@ -96,9 +96,8 @@ class Row:
     base: float | None
     comp: float | None
     delta_pct: float | None  # None when a value is missing or the base is zero and the other is not
-    inside_ci: (
-        bool | None
-    )  # latency and energy: the change lies inside both runs' 95% CIs (noise, not a finding)
+    # Latency and energy: the change lies inside both runs' 95% CIs (noise, not a finding).
+    inside_ci: bool | None
     reason: str | None  # why a value is missing, from the run that lacks it
     # The paired answer (compressed/baseline ratio, its 95% interval, pairs, method) where the run has one.
     paired: dict[str, Any] | None = None

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.report.wording import short_count
+
 
 def _count(n: float | None) -> str:
-    """151306 -> 151k, 2410000 -> 2.41M (a line, not a table: three significant figures are enough)."""
-    if n is None:
-        return "?"
-    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(n) >= factor:
-            return f"{n / factor:.3g}{suffix}"
-    return f"{n:g}"
+    """151306 -> 151k (core.report.wording.short_count), "?" where unknown."""
+    return "?" if n is None else short_count(n)
 
 
 def _pct(fraction: float | None) -> str:

@@ -27,6 +27,9 @@ class RunRecord:
         self.state = VariantState(str(spec.compression))
         self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
         self.status = "running"
+        self.exit: dict[
+            str, Any
+        ] = {}  # the last worker's exit event (core.run.worker_client): its signal and RSS
 
     @property
     def variant(self) -> str:
@@ -86,6 +89,8 @@ class RunRecord:
 
     def add(self, event: dict[str, Any]) -> None:
         """Fold one worker event in; unknown types are ignored so newer workers work with this reader."""
+        if event.get("type") == "exit":
+            self.exit = event
         self.state.apply(event)
 
     def begin_stage(self, stage: str) -> None:
@@ -113,12 +118,15 @@ class RunRecord:
         if returncode == 0 and self.status == "complete":
             return
         if not self.errors:
-            self.errors.append(
-                f"{self.variant}: {_death_reason(returncode)}" + (f"; see {log_path}" if log_path else "")
-            )
-        self.status = "partial" if (self.model or self.latency) else "failed"
+            reason = _death_reason(returncode, self.exit.get("last_rss_bytes"))
+            self.errors.append(f"{self.variant}: {reason}" + (f"; see {log_path}" if log_path else ""))
+        # Killed for memory, the setting does not fit this machine: failed, with what it measured kept beside.
+        killed = returncode == -signal.SIGKILL
+        self.status = "partial" if (self.model or self.latency) and not killed else "failed"
 
-    def capture_telemetry(self, sampler: Any, idle_power_w: float | None, power_source: str | None) -> None:
+    def capture_telemetry(
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
+    ) -> None:
         """Fix the power, energy, GPU and memory blocks now, while the timing windows are still in the ring buffers.
 
         Called when the latency event arrives (timing is over), so the sampler's buffers only need to span one
@@ -126,7 +134,10 @@ class RunRecord:
         """
         from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
 
-        power, energy = power_and_energy_blocks(sampler, power_source, self.windows, idle_power_w)
+        mean_s = (self.state.latency or {}).get("mean_s")
+        power, energy = power_and_energy_blocks(
+            sampler, power_source, self.windows, idle_power_w, context, mean_latency_s=mean_s
+        )
         timing_t = self.phases.get("timing", {}).get("t")
         preload = self.phases.get("load", {}).get("rss_bytes")
         self.telemetry = {
@@ -139,12 +150,13 @@ class RunRecord:
         }
 
     def to_run_result(
-        self, sampler: Any, idle_power_w: float | None, power_source: str | None
+        self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
     ) -> dict[str, Any]:
         """The RunResult JSON block: every metric measured so far, null with a reason for what could not be."""
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
-            self.capture_telemetry(sampler, idle_power_w, power_source)
+            self.capture_telemetry(sampler, idle_power_w, power_source, context)
         assert self.telemetry is not None
+        self.telemetry["memory"] = {**self.telemetry["memory"], **self._memory_parts()}
         return {
             "variant": self.variant,
             "status": self.status,
@@ -157,6 +169,19 @@ class RunRecord:
             "ops": self.ops,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
+        }
+
+    def _memory_parts(self) -> dict[str, Any]:
+        """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
+        evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,
+        the floats alive at once), and the bound on those floats (the largest de-quantized layer)."""
+        warm = self.phases.get("warmup", {}).get("rss_bytes")
+        timed = self.phases.get("timing", {}).get("rss_bytes")
+        graph = (self.state.latency or {}).get("graph") or {}
+        return {
+            "worker_peak_rss_bytes": self.exit.get("peak_rss_bytes") if self.state.stage == "run" else None,
+            "inference_growth_bytes": timed - warm if warm is not None and timed is not None else None,
+            "dequant_float_peak_bytes": graph.get("dequant_float_peak_bytes") or None,
         }
 
 
@@ -177,12 +202,18 @@ def _latency_from_progress(progress: dict[str, Any], cancelled: bool) -> dict[st
     }
 
 
-def _death_reason(returncode: int) -> str:
+def _death_reason(returncode: int, last_rss_bytes: int | None = None) -> str:
+    """One line on how a worker died; a SIGKILL nobody asked for is the kernel's out-of-memory killer, named with
+    the size the worker had reached (its last sampled RSS)."""
     if returncode < 0:
         sig = -returncode
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
         if sig == signal.SIGKILL:
-            return f"worker was killed ({name}; out of memory?)"
+            size = f" at about {last_rss_bytes / 1e9:.1f} GB" if last_rss_bytes else ""
+            return (
+                f"worker was killed by the out-of-memory killer{size} ({name}; last sampled RSS); "
+                "try a smaller --eval-limit, a qN setting or a smaller model"
+            )
         return f"worker was stopped by {name}"
     if returncode == 0:
         return "worker exited before reporting a result"
@@ -207,7 +238,7 @@ def merge_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
     )
     merged["latency"] = _merge_latency([r["latency"] for r in runs if r.get("latency")])
     merged["power"] = _merge_block([r.get("power") for r in runs], mean=("mean_w",), worst=("peak_w",))
-    merged["energy"] = _merge_block([r.get("energy") for r in runs], mean=("j_per_inference",), worst=())
+    merged["energy"] = _merge_energy([r.get("energy") for r in runs])
     merged["gpu"] = _merge_block([r.get("gpu") for r in runs], mean=("mean_load_pct",), worst=())
     merged["memory"] = _merge_block(
         [r.get("memory") for r in runs], mean=(), worst=("peak_rss_bytes", "delta_rss_bytes")
@@ -253,6 +284,27 @@ def _merge_latency(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
         "processes": k,
         "process_means_s": [float(m) for m in means],
     }
+
+
+def _merge_energy(blocks: list[Any]) -> dict[str, Any]:
+    """Mean energy per inference over the processes, its interval over their figures (as latency's CI is)."""
+    from core.measure.timing import ci95_halfwidth_pct
+
+    out = _merge_block(
+        blocks, mean=("j_per_inference", "raw_j_per_inference", "mlperf_j_per_inference"), worst=()
+    )
+    values = [
+        b["j_per_inference"] for b in blocks if isinstance(b, dict) and b.get("j_per_inference") is not None
+    ]
+    pct = ci95_halfwidth_pct(values) if len(values) >= 2 else float("inf")
+    finite = pct != float("inf")
+    out["ci95_halfwidth_pct"] = pct if finite else None
+    out["ci95_halfwidth_j"] = abs(out["j_per_inference"]) * pct / 100.0 if finite else None
+    out["n_windows"] = len(values)
+    out["interval_reason"] = (
+        f"over {len(values)} worker processes" if finite else "fewer than 2 processes gave energy"
+    )
+    return out
 
 
 def _median_of(blocks: list[dict[str, Any]], key: str) -> float | None:

@@ -1,3 +1,4 @@
+# Over 300 lines: one run's orchestration reads top to bottom here; its parts are the other core/run modules.
 """One comparison run: the telemetry rig, two worker stages per variant, and their events -> a result file.
 
 The session lives in the dashboard process and only orchestrates: core.telemetry.rig samples the board (power is
@@ -15,7 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,8 @@ class SessionConfig:
     pin: bool | None = None  # worker and tool on separate cores; None: where there are 4 cores or more
     read_rails: bool = True  # per-rail power (the dashboard shows it); False: board power only
     weights: str | None = None  # "pretrained" or "random" (seeded); None: pretrained (core.models.registry)
-    model_args: dict[str, Any] | None = (
-        None  # a model the user brings (core.models.user_model); `model` its name
-    )
+    # A model the user brings (core.models.user_model); `model` is its name.
+    model_args: dict[str, Any] | None = None
 
     def variants(self) -> list[CompressionSpec]:
         variants = [CompressionSpec()] if self.include_baseline else []
@@ -98,6 +98,11 @@ class Session:
     def sampler(self) -> Any:
         """The live telemetry (None before the run starts): the run screen plots its snapshots."""
         return self.rig.sampler
+
+    @property
+    def power_context(self) -> Any:
+        """The power sensor's refresh, sampling rate and calibration (the power panel shows them)."""
+        return self.rig.power_context()
 
     @property
     def idle_power_w(self) -> float | None:
@@ -153,7 +158,9 @@ class Session:
                     break
                 record = self._run_variant(compression, environment, repeat)
                 process_runs = per_variant[record.variant]
-                process_runs.append(record.to_run_result(rig.sampler, rig.idle_power_w, rig.power_source))
+                process_runs.append(
+                    record.to_run_result(rig.sampler, rig.idle_power_w, rig.power_source, rig.power_context())
+                )
                 self._emit({"type": "run", "variant": record.variant, "run": merge_runs(process_runs)})
                 if record.status != "complete":
                     errors.extend(record.errors)
@@ -266,7 +273,10 @@ class Session:
         self, compression: CompressionSpec, environment: dict[str, Any], repeat: int = 0
     ) -> RunRecord:
         cfg = self.config
-        spec = RunSpec(cfg.model, compression, cfg.options, str(cfg.workdir), cfg.dataset)
+        # The stopping rule's time floor covers enough power-sensor updates (core.telemetry.updates), within the cap.
+        floor_s = max(cfg.options.min_seconds, min(self.rig.min_window_s, cfg.options.max_seconds))
+        options = replace(cfg.options, min_seconds=floor_s)
+        spec = RunSpec(cfg.model, compression, options, str(cfg.workdir), cfg.dataset)
         spec.model_args = cfg.model_args
         spec.weights = _weights_of(cfg)
         record = RunRecord(spec)
@@ -339,7 +349,12 @@ class Session:
                 event.setdefault("variant", record.variant)
                 record.add(event)
                 if event.get("type") == "latency":
-                    record.capture_telemetry(self.rig.sampler, self.rig.idle_power_w, self.rig.power_source)
+                    record.capture_telemetry(
+                        self.rig.sampler,
+                        self.rig.idle_power_w,
+                        self.rig.power_source,
+                        self.rig.power_context(),
+                    )
                 self._emit(event)
         except KeyboardInterrupt:  # Ctrl-C in a terminal run: stop the worker, keep this variant's record
             self._interrupted = True

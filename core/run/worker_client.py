@@ -1,5 +1,9 @@
 """The dashboard's side of one worker process: start `python -m core.worker`, stream its events, stop it.
 
+It also watches the process's resident memory (every RSS_PERIOD_S), so a worker the kernel kills for memory is
+reported with the size it had reached: after its events, `events()` yields one `exit` event (return code, the
+signal's name, the last and peak sampled RSS) that core.run.record turns into the out-of-memory wording.
+
 This module runs in the dashboard (any Python >= 3.10), not in the worker; the worker may be another interpreter
 (JetPack's Python 3.6 on a TX2), since the only contract is the spec JSON on stdin and JSON-lines events out.
 """
@@ -11,6 +15,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +24,8 @@ from core.worker.protocol import decode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KILL_AFTER_S = 3.0
+RSS_PERIOD_S = 0.2  # how often the worker's RSS is read (/proc/<pid>/statm: a few microseconds)
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class WorkerStartError(OSError):
@@ -46,6 +53,8 @@ class WorkerClient:
         self.args = args
         self._proc: subprocess.Popen[str] | None = None
         self._log: IO[str] | None = None
+        self.last_rss_bytes: int | None = None  # the worker's RSS at the last sample (None: never read)
+        self.peak_rss_bytes: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -73,6 +82,7 @@ class WorkerClient:
             raise WorkerStartError(
                 f"cannot start worker {self.python}: {exc.strerror or exc}; check --worker-python"
             ) from None
+        threading.Thread(target=self._watch_rss, args=(self._proc,), name="worker-rss", daemon=True).start()
         assert self._proc.stdin is not None
         try:
             self._proc.stdin.write(json.dumps(dict(spec)))
@@ -87,6 +97,36 @@ class WorkerClient:
             event = decode(line)
             if event is not None:
                 yield event
+        yield self._exit_event(self._proc.wait())
+
+    def _exit_event(self, returncode: int) -> dict[str, Any]:
+        """How the process ended, with its last sampled memory: the record words a SIGKILL from it."""
+        name = None
+        if returncode < 0 and -returncode in signal.Signals._value2member_map_:
+            name = signal.Signals(-returncode).name
+        return {
+            "v": 1,
+            "type": "exit",
+            "t": time.monotonic(),
+            "returncode": returncode,
+            "signal": name,
+            "last_rss_bytes": self.last_rss_bytes,
+            "peak_rss_bytes": self.peak_rss_bytes,
+        }
+
+    def _watch_rss(self, proc: subprocess.Popen[str]) -> None:
+        """Sample the worker's RSS until it exits (a killed process leaves no trace of its size behind)."""
+        path = f"/proc/{proc.pid}/statm"
+        while proc.poll() is None:
+            try:
+                with open(path, encoding="ascii") as f:
+                    rss = int(f.read().split()[1]) * _PAGE_BYTES
+            except (OSError, ValueError, IndexError):
+                return  # no procfs here (not Linux), or the process is gone
+            if rss > 0:  # a zombie's statm reads 0: keep the last real figure
+                self.last_rss_bytes = rss
+                self.peak_rss_bytes = max(rss, self.peak_rss_bytes or 0)
+            time.sleep(RSS_PERIOD_S)
 
     def wait(self) -> int:
         """The exit status (negative: killed by that signal); closes the log."""

@@ -23,7 +23,8 @@ def export_rows(points: list[Point], fronts: dict[str, FrontResult]) -> list[dic
             if p.key in keys:
                 rows.append(
                     {
-                        "model": model,
+                        "model": p.model,
+                        "board": p.board,
                         "setting": p.setting,
                         "size_bytes": p.size_bytes,
                         "latency_s": p.latency_s,
@@ -39,7 +40,7 @@ def export_rows(points: list[Point], fronts: dict[str, FrontResult]) -> list[dic
 
 def front_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
-    fields = ["model", "setting", "size_bytes", "latency_s", "energy_j", "top1", "fidelity",
+    fields = ["model", "board", "setting", "size_bytes", "latency_s", "energy_j", "top1", "fidelity",
               "accuracy_drop_points", "params"]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()

@@ -30,6 +30,7 @@ class Point:
     params: float | None
     index: int  # line number in the sweep file (0-based), to open its full result
     latency_ci_pct: float | None = None  # 95% CI half-width of the mean latency, % of the mean
+    board: str | None = None  # the board kind of a fleet sweep (core.sweep.cluster); None on one machine
 
     @property
     def is_baseline(self) -> bool:
@@ -68,6 +69,7 @@ def point_of(record: dict[str, Any], index: int) -> Point | None:
         params=metric_value(run, ("model", "params")),
         index=index,
         latency_ci_pct=metric_value(run, ("latency", "ci95_halfwidth_pct")),
+        board=sweep.get("board"),
     )
 
 
@@ -106,10 +108,16 @@ def accuracy_drop_points(point: Point, baseline: Point | None, kind: str | None)
     return (base - value) * 100.0
 
 
+def group_of(point: Point) -> str:
+    """The group a point is judged in: its model, and in a fleet sweep its board ("resnet50 on tx2")."""
+    return point.model if point.board is None else f"{point.model} on {point.board}"
+
+
 def by_model(points: list[Point]) -> dict[str, list[Point]]:
+    """Points per group (model, or model on board in a fleet sweep): fronts and recommendations are per group."""
     out: dict[str, list[Point]] = {}
     for p in points:
-        out.setdefault(p.model, []).append(p)
+        out.setdefault(group_of(p), []).append(p)
     return out
 
 

@@ -196,6 +196,11 @@ class SweepRunner:
             "role": "baseline" if spec.is_baseline else "point",
             "weights": self.plan.weights,
         }
+        if any(r.get("status") == "failed" for r in result.get("runs") or []):
+            result = {
+                **result,
+                "status": "failed",
+            }  # its own variant failed (killed for memory, say): no point
         if not spec.is_baseline:
             base_key = self.plan.key(model, BASELINE)
             base_record = self.store.find(base_key)

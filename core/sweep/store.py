@@ -29,13 +29,16 @@ def point_key(
     options: RunOptions | dict[str, Any],
     dataset: str | None,
     weights: str | None = None,
+    board: str | None = None,
 ) -> str:
-    """What makes two points the same measurement: model, setting, every run option, the evaluation set, and the
-    weights (random weights are another measurement than pretrained ones)."""
+    """What makes two points the same measurement: model, setting, every run option, the evaluation set, the
+    weights (random weights are another measurement than pretrained ones) and, in a fleet, the board kind."""
     opts = asdict(options) if isinstance(options, RunOptions) else dict(options)
     parts: list[Any] = [model, setting, dataset, sorted(opts.items())]
     if weights is not None:
         parts.append(weights)
+    if board is not None:
+        parts.append({"board": board})
     return json.dumps(parts, separators=(",", ":"))
 
 

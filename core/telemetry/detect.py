@@ -14,12 +14,13 @@ One source per role, by preference:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import UserError
 from core.telemetry.base import Source
+from core.telemetry.rate import matched_rate_hz
 
 DEFAULT_ORDER = ("jtop", "tegra-power", "tegra-gpu", "tegrastats", "nvml", "rapl", "host")
 POWER_PREFERENCE = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
@@ -158,17 +159,18 @@ def select_sources(statuses: Sequence[SourceStatus], only: Sequence[str] | None 
     return picked
 
 
+def role_picks(available: Collection[str]) -> dict[str, str | None]:
+    """The source each role would use among the `available` names (`tocompress sensors` marks them)."""
+    return {
+        "power": next((n for n in POWER_PREFERENCE if n in available), None),
+        "gpu": next((n for n in GPU_PREFERENCE if n in available), None),
+    }
+
+
 def power_source_name(sources: Sequence[Source]) -> str | None:
     """The source the session integrates power from: the first in POWER_PREFERENCE among `sources`."""
     names = {s.name for s in sources}
     return next((n for n in POWER_PREFERENCE if n in names), None)
-
-
-def measure_rate(
-    source: Source, seconds: float = 0.5, clock: Callable[[], float] = time.perf_counter
-) -> float:
-    """Reads per second when reading back to back for `seconds` (in the spirit of `jtop --health`)."""
-    return _measure(source, seconds, clock)[0]
 
 
 def _measure(
@@ -211,7 +213,10 @@ def sensor_report(
             "default_rate_hz": None,
         }
         if status.source is not None:
-            entry["default_rate_hz"] = status.source.default_rate_hz
+            # the rate a run samples it at: about twice the sensor's own refresh (core.telemetry.rate)
+            entry["default_rate_hz"] = matched_rate_hz(
+                getattr(status.source, "update_interval_ms", None), status.source.default_rate_hz
+            )
             try:
                 rate_hz, update_hz, readings = _measure(status.source, measure_s)
                 entry.update(achieved_rate_hz=rate_hz, update_rate_hz=update_hz, readings=readings)

@@ -18,7 +18,8 @@ from core.telemetry.rate import achieved_rate_hz
 MIN_MAX_GAP_S = 1.0
 
 
-def _finite(t_s: np.ndarray, power_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def finite_samples(t_s: np.ndarray, power_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Finite (t, p) pairs in time order: a failed read (NaN) is dropped, not read as zero."""
     t = np.asarray(t_s, dtype=float)
     p = np.asarray(power_mw, dtype=float)
     if t.shape != p.shape:
@@ -42,7 +43,7 @@ def idle_power_w(
     series_t: np.ndarray, power_mw: np.ndarray, t0: float | None = None, t1: float | None = None
 ) -> float | None:
     """Median power over [t0, t1] in watts (median: a UI redraw spike must not raise the baseline); None if no samples."""
-    t, p = _finite(series_t, power_mw)
+    t, p = finite_samples(series_t, power_mw)
     keep = np.ones(len(t), dtype=bool)
     if t0 is not None:
         keep &= t >= t0
@@ -78,7 +79,7 @@ def energy_above_idle_j(
     """Sum over windows of the integral of (P - idle) in joules; None without idle power, windows, or coverage."""
     if idle_w is None or not windows:
         return None
-    t, p = _finite(t_s, power_mw)
+    t, p = finite_samples(t_s, power_mw)
     gap_s = default_max_gap_s(t) if max_gap_s is None else max_gap_s
     p_w = p / 1000.0 - idle_w
     total_j = 0.0
@@ -127,7 +128,7 @@ def power_summary(
     }
     if t_s is None or power_mw is None:
         return {**empty, "idle_w": None, "reason": reason or "no power source"}
-    t, p = _finite(t_s, power_mw)
+    t, p = finite_samples(t_s, power_mw)
     inside = _in_windows(t, windows)
     duration_s = sum(max(0.0, t1 - t0) for t0, t1 in windows)
     energy_j = energy_above_idle_j(t, p, windows, 0.0, max_gap_s) if windows else None

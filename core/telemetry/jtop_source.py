@@ -135,6 +135,12 @@ class JtopSource:
             True, f"jtop.service at {self.socket_path}, updating every {self._jetson.interval} s", details
         )
 
+    @property
+    def update_interval_ms(self) -> float | None:
+        """How often the service refreshes its readings (its first client's interval); None before connecting."""
+        interval = getattr(self._jetson, "interval", None)
+        return float(interval) * 1000.0 if isinstance(interval, int | float) and interval > 0 else None
+
     def _connect(self) -> None:
         try:
             jetson = self._client(1.0 / self.default_rate_hz)

@@ -12,3 +12,21 @@ def achieved_rate_hz(t_s: np.ndarray) -> float | None:
     if len(t) < 2 or t[-1] <= t[0]:
         return None
     return (len(t) - 1) / float(t[-1] - t[0])
+
+
+PANEL_RATE_HZ = 4.0
+"""The slowest a source is sampled at: the live panels redraw at 4 Hz (tui.screens.run.REFRESH_HZ)."""
+
+MAX_RATE_HZ = 1000.0
+"""The fastest: the paper's 1 kHz; faster reads of an INA3221 only repeat its last conversion."""
+
+
+def matched_rate_hz(update_interval_ms: float | None, default_hz: float) -> float:
+    """About twice the sensor's refresh (Nyquist for its updates), within [PANEL_RATE_HZ, MAX_RATE_HZ].
+
+    Reading a sensor faster than it refreshes only repeats values and costs CPU the model could use; reading it
+    at twice its refresh sees every update. Unknown refresh: the source's own default rate, capped the same way.
+    """
+    if update_interval_ms is None or not update_interval_ms > 0:
+        return min(default_hz, MAX_RATE_HZ)
+    return max(PANEL_RATE_HZ, min(MAX_RATE_HZ, 2.0 * 1000.0 / update_interval_ms))

@@ -1,4 +1,4 @@
-"""Record telemetry to JSON lines and play it back as a live source, so demos and tests run without the board.
+"""Record telemetry to JSON lines and load it back (core.run.replay plays it): demos and tests need no board.
 
 Trace format (version 1), one JSON object per line, gzip when the name ends in .gz:
   {"format": "tocompress-telemetry", "version": 1, "t0": <monotonic>, "note": ..., "sources": {name: probe}}
@@ -14,7 +14,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -163,86 +163,3 @@ def load_trace(path: str | os.PathLike[str]) -> Trace:
         raise ValueError(f"{path}: empty trace")
     trace.t = {name: np.asarray(ts) for name, ts in times.items()}
     return trace
-
-
-class ReplaySource:
-    """Plays one source of a trace back in real time (scaled by `speed`): each read returns the row recorded at
-    the elapsed time since the first read. After the end it gives None values, or starts over with `loop`."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        source_name: str,
-        speed: float = 1.0,
-        loop: bool = False,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if not speed > 0:
-            raise ValueError(f"replay speed must be > 0, got {speed}")
-        self.path = path
-        self.name = source_name
-        self.speed = speed
-        self.loop = loop
-        self._clock = clock
-        self._t: np.ndarray | None = None
-        self._rows: list[dict[str, float | None]] = []
-        self._keys: list[str] = []
-        self._start: float | None = None
-        self.default_rate_hz = 10.0
-        self._error = ""
-        self._recorded_probe: dict[str, Any] = {}
-        self._load()
-
-    def _load(self) -> None:
-        try:
-            trace = load_trace(self.path)
-        except (OSError, ValueError) as exc:
-            self._error = f"trace unreadable: {exc}"
-            return
-        if self.name not in trace.t:
-            found = ", ".join(sorted(trace.t)) or "none"
-            self._error = f"no readings for {self.name!r} in {self.path} (sources there: {found})"
-            return
-        t = trace.t[self.name]
-        self._t = t - t[0]
-        self._rows = trace.readings[self.name]
-        self._keys = sorted({key for row in self._rows for key in row})
-        if len(t) > 1 and t[-1] > t[0]:
-            self.default_rate_hz = (len(t) - 1) / float(t[-1] - t[0]) * self.speed
-        self._recorded_probe = trace.header.get("sources", {}).get(self.name, {})
-
-    @property
-    def duration_s(self) -> float:
-        """Recorded length of this source's trace (unscaled)."""
-        return 0.0 if self._t is None else float(self._t[-1])
-
-    def probe(self) -> Probe:
-        if self._t is None:
-            return Probe(False, self._error)
-        details = {
-            "path": str(self.path),
-            "rows": len(self._rows),
-            "duration_s": self.duration_s,
-            "keys": self._keys,
-            "recorded_probe": self._recorded_probe,
-        }
-        return Probe(True, f"replaying {len(self._rows)} rows of {self.name!r} from {self.path}", details)
-
-    def read(self) -> dict[str, float | None]:
-        if self._t is None:
-            return {}
-        now = self._clock()
-        if self._start is None:
-            self._start = now
-        elapsed_s = (now - self._start) * self.speed
-        if elapsed_s > self.duration_s:
-            if not self.loop:
-                return dict.fromkeys(self._keys)
-            # One recorded interval separates the last row from the first of the next lap.
-            period_s = self.duration_s + (self.duration_s / (len(self._t) - 1) if len(self._t) > 1 else 1.0)
-            elapsed_s %= period_s
-        i = max(0, int(np.searchsorted(self._t, elapsed_s, side="right")) - 1)
-        return dict(self._rows[i])
-
-    def close(self) -> None:
-        self._start = None

@@ -16,10 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from core.telemetry.base import Probe, Source
+from core.telemetry.calibration import Calibration, board_id, load_calibration
 from core.telemetry.detect import SourceStatus, power_source_name, probe_all, select_sources
-from core.telemetry.energy import idle_power_w
+from core.telemetry.energy_interval import idle_estimate
+from core.telemetry.power_block import PowerContext
+from core.telemetry.rate import matched_rate_hz
 from core.telemetry.replay import Recorder
 from core.telemetry.sampler import Sampler
+from core.telemetry.updates import min_window_seconds
 
 
 def resolve_probes(statuses: Sequence[SourceStatus], sysfs_root: str) -> list[SourceStatus]:
@@ -51,6 +55,7 @@ class TelemetryRig:
         capacity_s: float = 600.0,
         rates_hz: Mapping[str, float] | None = None,
         read_rails: bool = True,
+        calibration_dir: Path | None = None,
     ) -> None:
         self.sysfs_root = sysfs_root
         self.only = only
@@ -64,6 +69,12 @@ class TelemetryRig:
         self.power_source: str | None = None
         self.idle_power_w: float | None = None
         self.recorder: Recorder | None = None
+        self.idle: dict[str, Any] | None = (
+            None  # idle power with its interval (energy_interval.idle_estimate)
+        )
+        self.calibration_dir = calibration_dir  # None: core.telemetry.calibration.default_dir()
+        self.calibration: Calibration | None = None
+        self.calibration_note = ""
 
     def start(self) -> list[SourceStatus]:
         """Probe (or reuse the probe), pick one source per role, wrap them for recording, start the sampler.
@@ -85,6 +96,14 @@ class TelemetryRig:
             self.recorder = Recorder(self.record_path, probes)
             sources = [self.recorder.wrap(s) for s in sources]
         rates = {name: rate for name, rate in self.rates_hz.items() if name in {s.name for s in sources}}
+        for source in sources:  # about twice each sensor's own refresh, unless the caller set a rate
+            if source.name not in rates:
+                rates[source.name] = matched_rate_hz(
+                    getattr(source, "update_interval_ms", None), source.default_rate_hz
+                )
+        self.calibration, self.calibration_note = load_calibration(
+            board_id(self.sysfs_root), self.calibration_dir
+        )
         self.sampler = Sampler(sources, rates_hz=rates, capacity_s=self.capacity_s)
         self.sampler.start()
         return self.statuses
@@ -97,10 +116,33 @@ class TelemetryRig:
         t0 = time.monotonic()
         if (cancel or threading.Event()).wait(seconds):
             return None
-        series = self.sampler.window(t0, time.monotonic()).get(self.power_source)
+        t1 = time.monotonic()
+        series = self.sampler.window(t0, t1).get(self.power_source)
         if series is not None and "power_mw" in series.values:
-            self.idle_power_w = idle_power_w(series.t, series.values["power_mw"])
+            refresh_s = (self.update_interval_ms or 0.0) / 1000.0
+            self.idle = idle_estimate(series.t, series.values["power_mw"], t0, t1, max(2.0 * refresh_s, 0.1))
+            self.idle_power_w = self.idle["w"]  # type: ignore[assignment]
         return self.idle_power_w
+
+    @property
+    def update_interval_ms(self) -> float | None:
+        """The power sensor's own refresh (None: unknown or no power source)."""
+        source = (
+            next((s for s in self.sampler.sources if s.name == self.power_source), None)
+            if self.sampler
+            else None
+        )
+        return getattr(source, "update_interval_ms", None)
+
+    @property
+    def min_window_s(self) -> float:
+        """The shortest timing window that holds enough sensor updates (core.telemetry.updates); 0: no limit."""
+        return min_window_seconds(self.update_interval_ms)
+
+    def power_context(self) -> PowerContext:
+        """Idle with its interval, the sensor's refresh and rate, and the calibration, for the power block."""
+        rate = self.sampler.rates_hz.get(self.power_source) if self.sampler and self.power_source else None
+        return PowerContext(self.idle, self.update_interval_ms, rate, self.calibration, self.calibration_note)
 
     def set_worker_pid(self, pid: int | None) -> None:
         """Point the sources that follow a process (host memory: the worker's RSS) at `pid`; None: no worker."""

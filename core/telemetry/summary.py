@@ -1,6 +1,6 @@
 """Turn sampled telemetry over a worker's inference windows into the power, energy, GPU and memory result blocks.
 
-Every figure that has no sensor behind it is None with the reason, so "not measured" never reads as zero.
+The power and energy blocks are core.telemetry.power_block (re-exported here). Every figure that has no sensor behind it is None with the reason, so "not measured" never reads as zero.
 """
 
 from __future__ import annotations
@@ -9,47 +9,13 @@ from typing import Any
 
 import numpy as np
 
+from core.telemetry.power_block import power_and_energy_blocks
+
 Window = tuple[float, float, int]
 
 
 def _span(windows: list[Window]) -> tuple[float, float] | None:
     return (min(w[0] for w in windows), max(w[1] for w in windows)) if windows else None
-
-
-def power_and_energy_blocks(
-    sampler: Any, power_source: str | None, windows: list[Window], idle_power_w: float | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Mean/peak power over the timed inferences and energy per inference above idle (the paper's definition)."""
-    from core.telemetry.energy import power_summary
-
-    span = _span(windows)
-    reason = None
-    t_s = power_mw = None
-    if power_source is None:
-        reason = "no power sensor on this machine (see `tocompress sensors`)"
-    elif span is None:
-        reason = "the run ended before any timed inference"
-    else:
-        series = sampler.window(*span, bracket=True).get(power_source)
-        if series is None or "power_mw" not in series.values:
-            reason = f"{power_source} gave no power readings during the timed inferences"
-        else:
-            t_s, power_mw = series.t, series.values["power_mw"]
-    source_obj = next((s for s in getattr(sampler, "sources", []) if s.name == power_source), None)
-    summary = power_summary(
-        t_s,
-        power_mw,
-        [(w[0], w[1]) for w in windows],
-        sum(w[2] for w in windows),
-        idle_power_w,
-        source=power_source,
-        rail=getattr(source_obj, "total_rail", None),
-        reason=reason,
-    )
-    energy = {"j_per_inference": summary.pop("energy_j_per_inference"), "reason": summary["reason"]}
-    if summary["mean_w"] is not None:
-        summary["reason"] = None  # power was measured; a remaining reason concerns energy only
-    return summary, energy
 
 
 def gpu_block(sampler: Any, windows: list[Window]) -> dict[str, Any]:
@@ -99,3 +65,6 @@ def memory_block(
         "source": "host sampler by pid + worker reports",
         "reason": None if peak is not None else "the run ended before inference started",
     }
+
+
+__all__ = ["gpu_block", "memory_block", "power_and_energy_blocks"]

@@ -12,15 +12,15 @@ import os
 import platform
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.artifact.container import ArtifactError
 from core.runspec import RunSpec
 from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 from core.spec import SpecError
 
-SYNTHETIC_SAMPLES = 32
-SYNTHETIC_SEED = 0
+if TYPE_CHECKING:
+    from core.compress.pipeline import StepSamples
 
 
 def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Callable[[str], None]) -> str:
@@ -67,7 +67,8 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
     weights = weights_block(spec)
     model = load_model(spec.model, spec.weights)
     phase("compress")
-    info, blocks = compress_model(model, spec.compression, spec.model, path, source, {"weights": weights})
+    samples = _step_samples(spec, tuple(model.input_shape[1:]))
+    info, blocks = compress_model(model, spec.compression, path, source, {"weights": weights}, samples)
     del model  # the artifact holds everything now
     emit(
         "model",
@@ -83,11 +84,25 @@ def compress_stage(data: dict[str, Any], emit: Callable[..., None], phase: Calla
     return info.path
 
 
+def _step_samples(spec: RunSpec, input_shape: tuple[int, ...]) -> StepSamples:
+    """What the setting's steps need, loaded here so core/compress never loads data: the training split for
+    `:ftN` (DatasetError, one line, where there is none), calibration samples for `tflite:int8`."""
+    from core.compress.pipeline import StepSamples, needs_calibration, needs_training
+    from core.compress.tflite import Calibration
+    from core.data.stage_samples import calibration_samples, training_samples
+
+    setting = spec.compression
+    training = training_samples(spec.model) if needs_training(setting) else None
+    calibration = (
+        Calibration(*calibration_samples(spec.model, input_shape)) if needs_calibration(setting) else None
+    )
+    return StepSamples(training, calibration)
+
+
 def weights_block(spec: RunSpec) -> dict[str, Any]:
     """The `weights` block of the model event: {"kind": "random", "seed"} or {"kind": "pretrained", "file",
     "sha256"}, so no result can be mistaken for the other kind."""
-    import hashlib
-
+    from core.atomic import file_digest
     from core.models.registry import RANDOM_SEED
 
     if spec.weights == "random":
@@ -95,11 +110,7 @@ def weights_block(spec: RunSpec) -> dict[str, Any]:
     file = _weights_file(spec)
     if file is None or not file.is_file():
         return {"kind": "pretrained", "file": None, "sha256": None}
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"kind": "pretrained", "file": str(file), "sha256": digest.hexdigest()}
+    return {"kind": "pretrained", "file": str(file), "sha256": file_digest(file)}
 
 
 def _weights_file(spec: RunSpec) -> Path | None:
@@ -178,9 +189,8 @@ def _model_fields(header: dict[str, Any], path: Path) -> dict[str, Any]:
 def _write_eval_data(spec: RunSpec, data: dict[str, Any], emit: Callable[..., None]) -> None:
     """The run stage's samples: the evaluation set, or seeded random inputs without labels for random weights
     (unless a set is named: its inputs then, still without accuracy, since random weights make it meaningless)."""
-    import numpy as np
-
     from core.data import load_eval_set
+    from core.data.stage_samples import synthetic_eval_data
     from core.models.registry import get_model_info
 
     if get_model_info(spec.model).task == "translation":  # source ids, references, vocabulary
@@ -192,9 +202,5 @@ def _write_eval_data(spec: RunSpec, data: dict[str, Any], emit: Callable[..., No
         evaluation = EvalData(es.x, es.y, es.name, es.n_classes)
     else:
         shape = tuple(int(d or 1) for d in get_model_info(spec.model).input_shape)
-        count = max(
-            min(SYNTHETIC_SAMPLES, spec.options.eval_limit or SYNTHETIC_SAMPLES), spec.options.batch_size
-        )
-        x = np.random.default_rng(SYNTHETIC_SEED).standard_normal((count, *shape)).astype(np.float32)
-        evaluation = EvalData(x, None, "synthetic (seeded random inputs, no labels)", None)
+        evaluation = synthetic_eval_data(shape, spec.options.eval_limit, spec.options.batch_size)
     save_eval_data(eval_data_path(data), evaluation)

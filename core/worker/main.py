@@ -54,6 +54,8 @@ def main():
             emit("phase", variant=variant, name=name, rss_bytes=rss_bytes())
 
         stage = data.get("stage")
+        if stage in ("run", "paired"):
+            keep_keras_out()
         if stage == "paired":
             from core.worker.paired_runner import paired_stage
 
@@ -77,6 +79,15 @@ def main():
             message, user = _missing_library(str(exc.name)), True
         emit("error", message=message if user else f"{type(exc).__name__}: {message}", phase=state["phase"])
         return 1
+
+
+def keep_keras_out():
+    # type: () -> None
+    """Mark Keras absent in a run-stage process, which never uses it: TensorFlow 2.16+ imports it (and through it
+    scikit-learn and matplotlib) whenever it is installed, about a second of every run-stage start and memory that
+    would count as the worker's. TensorFlow treats Keras as optional, so it then skips it."""
+    if "keras" not in sys.modules:
+        sys.modules["keras"] = None  # type: ignore[assignment]
 
 
 def _missing_library(name):

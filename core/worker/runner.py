@@ -108,7 +108,9 @@ def open_graph(artifact, threads, emit):
     graph_ops = {node.name: node.op for node in built.graph_def.node}
     built.graph_def = None  # the Graph holds the constants now; drop the proto copy
     gc.collect()
-    return tf.compat.v1.Session(graph=graph, config=session_config(tf, threads)), built, graph_ops
+    sess = tf.compat.v1.Session(graph=graph, config=session_config(tf, threads))
+    built.load_weights(sess)  # each weight into its variable, once (core.artifact.graph_build)
+    return sess, built, graph_ops
 
 
 def timed_input(evaluation, batch_size):
@@ -134,7 +136,9 @@ def _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, var
         # type: () -> None
         sess.run(fetches, feed)  # returns numpy: the wall clock covers the whole inference
 
-    emit("log", level="info", message=f"graph: {built.counts}")
+    from core.artifact.graph_build import counts_words
+
+    emit("log", level="info", message=counts_words(built.counts))
     threads = options.threads
     threads_note = TF_DEFAULT_THREADS if threads is None else f"{threads} intra-op threads, 1 inter-op thread"
     tracer = _LiveTrace(trace_session(sess, fetches, feed, options.trace_passes, graph_ops), options.trace_passes,

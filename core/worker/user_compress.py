@@ -11,14 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.models.user_model import UserModel, UserModelError, check_setting, from_args
 from core.runspec import RunSpec
 from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
-
-SYNTHETIC_SAMPLES = 32
-SYNTHETIC_SEED = 0
 
 
 def compress_user_model(
@@ -51,11 +46,18 @@ def compress_user_model(
 
         from core.compress.pipeline import compress_model
 
-        model = keras.models.load_model(str(um.path), compile=False)
+        try:
+            model = keras.models.load_model(str(um.path), compile=False)
+        except Exception as exc:  # noqa: BLE001 (Keras raises ValueError, OSError, KeyError... for a bad file)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UserModelError(
+                f"{um.name}: Keras cannot load it ({first}); save it again with model.save()"
+            ) from None
         shape = um.input_shape or tuple(int(d) for d in model.inputs[0].shape[1:])
         write_eval_data(spec, data, um, shape, emit, int(model.outputs[0].shape[-1]))
         phase("compress")
-        info, blocks = compress_model(model, spec.compression, um.name, path, source)
+        # No samples to hand in: check_setting refused :ftN and tflite:int8 for a model the user brings.
+        info, blocks = compress_model(model, spec.compression, path, source)
     else:
         from core.compress.writer import save_artifact
 
@@ -175,9 +177,7 @@ def write_eval_data(
             )
         evaluation = EvalData(es.x, es.y, es.name, es.n_classes)
     else:
-        count = max(
-            min(SYNTHETIC_SAMPLES, spec.options.eval_limit or SYNTHETIC_SAMPLES), spec.options.batch_size
-        )
-        x = np.random.default_rng(SYNTHETIC_SEED).standard_normal((count, *shape)).astype(np.float32)
-        evaluation = EvalData(x, None, "synthetic (seeded random inputs, no labels)", None)
+        from core.data.stage_samples import synthetic_eval_data
+
+        evaluation = synthetic_eval_data(shape, spec.options.eval_limit, spec.options.batch_size)
     save_eval_data(Path(eval_data_path(data)), evaluation)

@@ -14,9 +14,9 @@ import pytest
 
 from core.paths import asset
 from core.telemetry.detect import SourceStatus
-from core.telemetry.replay import ReplaySource
 from core.telemetry.sampler import Sampler
 from tests.fixtures.boards import TX2_MONITORS
+from tests.fixtures.replay_source import ReplaySource
 from tui.screens.run import LiveRun, RunScreen
 from tui.widgets.ops import OpsPanel
 

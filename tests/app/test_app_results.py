@@ -11,11 +11,27 @@ from textual.widgets import DataTable, Input, Static
 from core.report.comparison import comparisons_of
 from core.report.result_file import load_result, validate_result
 from tui.screens.compare import CompareScreen
-from tui.screens.results import ResultsScreen
+from tui.screens.results import ResultsScreen, status_line
 from tui.screens.setup import SetupScreen
 from tui.view.format import BETTER_STYLE, MISSING, NEUTRAL_STYLE, WORSE_STYLE, change_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_header_calls_the_shipped_demo_weights_shipped():
+    """The results header said "pretrained weights" for digits-cnn, whose weights ship with tocompress."""
+    block = {
+        "kind": "pretrained",
+        "file": "/opt/tocompress/assets/models/digits-cnn.keras",
+        "sha256": "ab" * 32,
+    }
+    result = {
+        "model": "digits-cnn",
+        "status": "complete",
+        "runs": [{"variant": "q8", "model": {"weights": block}}],
+    }
+    header = status_line(result, None).plain
+    assert "shipped demo weights digits-cnn.keras" in header and "pretrained" not in header
 
 
 def test_change_is_coloured_by_what_is_better_for_that_metric(result_q8):

@@ -80,9 +80,8 @@ async def test_keys_work_during_a_run_and_cancel_keeps_what_was_measured(
         result = app.screen.result
         assert result["status"] == "cancelled"
         baseline = result["runs"][0]
-        assert (
-            baseline["variant"] == "baseline" and baseline["model"]["size_bytes"] > 0
-        )  # measured before cancel
+        # Measured before the cancel, so kept.
+        assert baseline["variant"] == "baseline" and baseline["model"]["size_bytes"] > 0
         status = text_of(app.screen.query_one("#result-status"))
         assert "Cancelled by you during baseline timing" in status
         assert app.session.worker_pid is None  # the worker process is gone

@@ -27,6 +27,22 @@ async def test_opens_on_the_demo_model_with_q8(build_app, text_of):
         assert "✓ host" in sensors and "✗ jtop" in sensors and "jtop.service is not active" in sensors
 
 
+async def test_the_weights_column_is_whole_at_80x24(build_app):
+    """At 80x24 the models table showed "shippe": the weights column must end inside the visible width."""
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#models", DataTable)
+        visible = table.scrollable_content_region.width
+        end = 0
+        for column in table.ordered_columns:
+            end += column.get_render_width(table)
+            if str(column.label) == "weights":
+                break
+        assert str(column.label) == "weights" and column.content_width >= len("shipped")
+        assert end <= visible, f"weights column ends at {end}, table shows {visible} columns"
+
+
 async def test_preset_keys_and_order_swap_change_the_setting(build_app):
     app = build_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -1,15 +1,18 @@
 """The real path end to end: CLI -> session -> worker processes (TensorFlow) on the demo model -> result JSON.
 
-These start real worker subprocesses; `q8_run` (tests/conftest.py) is shared so the suite pays for it once.
+These start real worker subprocesses; `q8_run` (tests/conftest.py) is shared so the suite pays for it once, and its
+recording also serves the checks of each worker stage (compress, then run) on their own.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +85,60 @@ def test_summary_table_and_save_message(q8_run):
     assert "Traceback" not in out
 
 
+def _stage_events(recording, variant, stage):
+    """The events of one worker stage of `variant`, from the run's recording (between its session worker-start
+    and worker-exit events), so the stages are checked on the run this module already made."""
+    events, inside = [], False
+    for line in recording.read_text().splitlines():
+        event = json.loads(line).get("event")
+        if not event:
+            continue
+        if event.get("type") == "session" and event.get("variant") == variant and event.get("stage") == stage:
+            if event.get("state") == "worker-start":
+                inside = True
+                continue
+            if event.get("state") == "worker-exit":
+                break
+        if inside:
+            events.append(event)
+    return events
+
+
+def _one(events, type_):
+    found = [e for e in events if e["type"] == type_]
+    assert len(found) == 1, f"{type_}: {len(found)} events"
+    return found[0]
+
+
+def test_compress_stage_writes_the_artifact_and_reports_its_form(q8_run):
+    events = _stage_events(q8_run["dir"] / "rec.jsonl", "q8", "compress")
+    assert _one(events, "hello")["stage"] == "compress"
+    model = _one(events, "model")
+    assert Path(model["artifact"]).name == "digits-cnn-q8.tcz"
+    assert model["size_bytes"] == Path(model["artifact"]).stat().st_size
+    assert model["quantization"]["bits"] == 8
+    quantization = model["quantization"]
+    assert (quantization["granularity"], quantization["dequant"]) == ("per-tensor", "runtime")
+    assert not {"latency", "ops", "eval"} & {e["type"] for e in events}  # measuring is the run stage's job
+
+
+def test_run_stage_measures_the_runtime_form(q8_run):
+    events = _stage_events(q8_run["dir"] / "rec.jsonl", "q8", "run")
+    hello = _one(events, "hello")
+    assert hello["stage"] == "run" and hello["session_options"]["grappler_constant_folding"] == "OFF"
+    latency = _one(events, "latency")
+    assert latency["n"] >= 2 and latency["session_options"] == hello["session_options"]
+    final = [e for e in events if e["type"] == "ops" and e["final"]][-1]
+    assert final["by_class"]["F"] > 0 and final["by_type"]["Dequantize"] > 0
+    evaluation = _one(events, "eval")
+    assert evaluation["n_samples"] == 450 and evaluation["top1"] > 0.8  # the whole digits test split
+    assert _one(events, "result")["status"] == "complete"
+    (graph,) = [
+        str(e["message"]) for e in events if e["type"] == "log" and str(e["message"]).startswith("graph")
+    ]
+    assert "integer weight tensors (" in graph and "{" not in graph  # words, not a Python dict
+
+
 def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
     """SIGKILL the worker (as the OOM killer would) once timing starts: a clear error, the model block kept."""
     events = []
@@ -99,7 +156,7 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
     (run,) = result["runs"]
     assert run["model"]["size_bytes"] > 0  # measured before the kill, still there
     assert run["latency"] is None or run["latency"]["converged"] is False  # at most the last progress report
-    assert any("killed (SIGKILL; out of memory?)" in e for e in result["errors"])
+    assert any("killed by the out-of-memory killer at about" in e for e in result["errors"])
     validate_result(result)
 
 
@@ -148,8 +205,6 @@ def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
     assert proc.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr
     assert log.exists()
-    import json
-
     data = json.loads(out.read_text())
     assert data["status"] == "cancelled"
     assert data["runs"][0]["model"]["size_bytes"] > 0
@@ -173,3 +228,7 @@ def test_repeat_merges_worker_processes(tmp_path):
     assert "2 worker processes" in lat["reason"]
     measuring = {e["pid"] for e in events if e.get("type") == "hello" and e.get("stage") in ("run", None)}
     assert len(measuring) == 2  # two run-stage processes (each after its own compress stage)
+    graph_logs = [
+        str(e["message"]) for e in events if e.get("type") == "log" and "graph" in str(e.get("message"))
+    ]
+    assert graph_logs and all("{" not in m and "weight tensors (" in m for m in graph_logs), graph_logs

@@ -1,5 +1,6 @@
 """A real sweep (worker processes, digits-cnn, tiny caps) killed with SIGKILL after its first point, restarted:
-the file then holds each point exactly once, and the restart measured only what was missing."""
+the file then holds each point exactly once, and the restart measured only what was missing. Two points (baseline,
+q8) are enough: a third would only start two more workers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ TINY = ["--max-seconds", "0.5", "--min-seconds", "0.1", "--min-iters", "5", "--w
 
 
 def sweep(out: Path, workdir: Path) -> list[str]:
-    return [sys.executable, "-m", "tui.cli", "sweep", "--model", "digits-cnn", "--settings", "q8,q6",
+    return [sys.executable, "-m", "tui.cli", "sweep", "--model", "digits-cnn", "--settings", "q8",
             "--out", str(out), "--workdir", str(workdir), *TINY]  # fmt: skip
 
 
@@ -39,7 +40,7 @@ def test_sigkill_then_resume_holds_each_point_once(tmp_path: Path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     first = keys(out)
-    assert first[0] == "baseline" and len(first) < 3
+    assert first == ["baseline"]  # q8 was still being measured
     with out.open("ab") as fh:  # and a torn line, as if the kill had come mid-write
         fh.write(b'{"sweep": {"key": "torn')
     done = subprocess.run(sweep(out, workdir), cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -47,6 +48,6 @@ def test_sigkill_then_resume_holds_each_point_once(tmp_path: Path):
     said = " ".join(done.stderr.split())
     assert "torn last line (23 bytes" in said
     assert f"skipped {len(first)} already in the file" in said
-    assert sorted(keys(out)) == ["baseline", "q6", "q8"]
+    assert sorted(keys(out)) == ["baseline", "q8"]
     statuses = [json.loads(line)["status"] for line in out.read_text().splitlines()]
-    assert statuses == ["complete"] * 3
+    assert statuses == ["complete"] * 2

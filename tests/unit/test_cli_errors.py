@@ -79,3 +79,22 @@ def test_models_lists_demo_first_with_weights_source(capsys):
     out = capsys.readouterr().out
     assert out.index("digits-cnn") < out.index("resnet50")
     assert "shipped" in out
+
+
+def test_compress_help_lists_the_whole_setting_language(capsys, monkeypatch):
+    """`--compress` help listed only qN and pF; every option of the language must be findable from it."""
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    flat = " ".join(capsys.readouterr().out.split())
+    for form in (
+        "qN:load",
+        "qN:ch",
+        "pF:filters",
+        "pF:ftN",
+        "tflite:fp16",
+        "tflite:dyn8",
+        "tflite:int8",
+        "+",
+    ):
+        assert form in flat, form

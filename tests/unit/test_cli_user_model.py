@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from tui.cli.main import main
         ("net.keras", ["--input-shape", "224,-1"], "--input-shape"),
         ("net.onnx", [], "unknown kind"),
         ("absent.keras", [], "no such file"),
+        ("net.keras", [], "not a Keras file (a .keras file is a zip archive)"),
+        ("net.h5", [], "not an HDF5 Keras file"),
     ],
 )
 def test_user_model_mistakes_are_one_line(
@@ -29,10 +32,33 @@ def test_user_model_mistakes_are_one_line(
     assert message in err and err.count("\n") == 1
 
 
+def _keras_zip(path: Path) -> Path:
+    """A `.keras` archive as far as the checks before a run read it (a zip with a config.json)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "{}")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("p0.5:ft2", ":ft2 fine-tunes on the model's training split, which a model you bring has none of"),
+        ("tflite:int8", "tflite:int8 calibrates on the model's training split"),
+    ],
+)
+def test_user_keras_model_with_finetune_or_int8_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    net = _keras_zip(tmp_path / "net.keras")
+    assert main(["run", "--model", str(net), "--input-shape", "8,8,1", "--compress", setting]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "unknown model" not in err and err.count("\n") == 1
+
+
 def test_imagenet_folder_that_is_empty_is_refused_before_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "net.keras").write_bytes(b"")
+    _keras_zip(tmp_path / "net.keras")
     (tmp_path / "val").mkdir()
     args = [
         "run",

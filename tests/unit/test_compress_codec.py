@@ -102,6 +102,14 @@ def test_pruned_count_rounds() -> None:
         magnitude_mask(np.ones((2, 2)), 1.5)
 
 
+def _bits(spec: CompressionSpec) -> int | None:
+    return spec.quant_step.bits if spec.quant_step else None
+
+
+def _fraction(spec: CompressionSpec) -> float | None:
+    return spec.prune_step.fraction if spec.prune_step else None
+
+
 # --- codec ----------------------------------------------------------------------------------------------
 
 
@@ -111,13 +119,13 @@ def test_codec_round_trip(text: str, kernel: np.ndarray) -> None:
     meta, payload = encode_tensor(kernel, spec)
     restored = decode_tensor(TensorMeta.from_json(meta.to_json()), payload)
     assert restored.dtype == np.float32 and restored.shape == kernel.shape
-    fraction = spec.prune_fraction or 0.0
+    fraction = _fraction(spec) or 0.0
     zeros, pruned = int((restored == 0).sum()), round(fraction * kernel.size)
-    if spec.quant_bits is None:
+    if _bits(spec) is None:
         assert zeros == pruned  # the kernel itself has no zeros
     else:
         assert pruned <= zeros <= pruned + int((np.abs(kernel) <= meta.scale / 2).sum())  # 0 is on the grid
-    if spec.quant_bits is None:
+    if _bits(spec) is None:
         survivors = restored != 0
         np.testing.assert_array_equal(restored[survivors], kernel[survivors])  # float32 values kept exactly
 
@@ -159,8 +167,8 @@ def test_payload_sizes_follow_the_formulas(text: str, kernel: np.ndarray) -> Non
     spec = CompressionSpec.parse(text)
     meta, payload = encode_tensor(kernel, spec)
     n = kernel.size
-    value_bits = spec.quant_bits or 32
-    kept = n - round((spec.prune_fraction or 0.0) * n)
+    value_bits = _bits(spec) or 32
+    kept = n - round((_fraction(spec) or 0.0) * n)
     if meta.encoding == "dense":
         assert len(payload) == packed_size_bytes(n, value_bits)
     elif meta.encoding == "bitmap":
@@ -170,7 +178,7 @@ def test_payload_sizes_follow_the_formulas(text: str, kernel: np.ndarray) -> Non
         listed = restored != 0 if meta.encoding == "kept_gaps" else restored == 0
         gaps = gaps_between(np.flatnonzero(listed))
         assert len(payload) == rice_size_bytes(gaps, meta.rice_k) + packed_size_bytes(kept, value_bits)
-    keep = decode_tensor(meta, payload).ravel() != 0 if spec.prune_fraction else np.ones(n, dtype=bool)
+    keep = decode_tensor(meta, payload).ravel() != 0 if _fraction(spec) else np.ones(n, dtype=bool)
     assert len(payload) == choose_encoding(keep, value_bits)[2]
 
 

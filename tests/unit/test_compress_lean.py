@@ -10,7 +10,7 @@ keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
 from core.artifact.container import payload_slice, read_container  # noqa: E402
-from core.artifact.graph_build import build_graph, session_config  # noqa: E402
+from core.artifact.graph_build import build_graph, open_session  # noqa: E402
 from core.compress import streamcodec  # noqa: E402
 from core.compress.freeze import freeze_model, freeze_model_lean  # noqa: E402
 from core.compress.tensorcodec import decode_tensor, encode_tensor  # noqa: E402
@@ -75,10 +75,7 @@ def test_lean_artifact_equals_plain_artifact(model, tmp_path, text):
     results = []
     for path in (plain.path, lean.path):
         built = build_graph(path)
-        graph = tf.Graph()
-        with graph.as_default():
-            tf.compat.v1.import_graph_def(built.graph_def, name="")
-        with tf.compat.v1.Session(graph=graph, config=session_config(tf)) as sess:
+        with open_session(built, tf) as sess:
             results.append(sess.run(built.outputs[0], {built.inputs[0]: x}))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
     if text == "baseline":

@@ -34,7 +34,7 @@ def test_train_split_is_disjoint_from_the_held_out_digits(held_out):
 def test_finetuning_raises_top1_after_structured_pruning(held_out):
     pruned, _ = structured_prune(load_model("digits-cnn"), 0.5)
     before = _top1(pruned, held_out)
-    tuned, record = apply_finetune(pruned, "digits-cnn", 3)
+    tuned, record = apply_finetune(pruned, load_train_set("digits-cnn"), 3)
     after = _top1(tuned, held_out)
     print(f"p0.5:filters top-1 before fine-tuning {before:.4f}, after 3 epochs {after:.4f}")
     assert before < after
@@ -48,7 +48,7 @@ def test_masks_keep_unstructured_zeros_through_finetuning():
     assert len(masks) == 4  # the four kernels; biases stay whole as in the artifact
     apply_masks(model, masks)
     masked_before = {key: v.numpy().copy() for key, v in keyed_weights(model)}
-    tuned, record = apply_finetune(model, "digits-cnn", 1, masks)
+    tuned, record = apply_finetune(model, load_train_set("digits-cnn"), 1, masks)
     assert record["masks_kept"] == 4
     for key, variable in keyed_weights(tuned):
         mask, before = masks.get(key), masked_before[key]
@@ -65,11 +65,13 @@ def test_a_model_without_a_training_split_says_so_in_one_line():
 
 
 def test_pipeline_reports_pruning_and_finetune_blocks():
-    from core.compress.pipeline import apply_model_steps
+    from core.compress.pipeline import StepSamples, apply_model_steps
     from core.spec import CompressionSpec
 
     model, blocks = apply_model_steps(
-        load_model("digits-cnn"), CompressionSpec.parse("p0.5:filters:ft1"), "digits-cnn"
+        load_model("digits-cnn"),
+        CompressionSpec.parse("p0.5:filters:ft1"),
+        StepSamples(training=load_train_set("digits-cnn")),
     )
     pruning, finetune = blocks["pruning"], blocks["finetune"]
     assert pruning["form"] == "structured" and pruning["params_after"] == model.count_params() < 151_306

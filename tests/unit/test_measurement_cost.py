@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.run.environment import busy_warnings, collect_environment, measurement_cost_line
+from core.report.wording import busy_warnings, measurement_cost_line
+from core.run.environment import collect_environment
 
 
 def result(busy: bool | None, other: float = 35.0) -> dict:

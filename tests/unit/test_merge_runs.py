@@ -53,6 +53,10 @@ def test_latency_is_pooled_and_the_ci_spans_processes():
     assert "3 worker processes" in lat["reason"]
     assert merged["memory"]["peak_rss_bytes"] == 70
     assert merged["energy"]["j_per_inference"] == pytest.approx(0.2)
+    # issue 18: the energy interval spans the processes
+    lo, hi = stats.t.interval(0.95, 2, loc=0.2, scale=stats.sem([0.1, 0.3, 0.2]))
+    assert merged["energy"]["ci95_halfwidth_j"] == pytest.approx((hi - lo) / 2)
+    assert merged["energy"]["interval_reason"] == "over 3 worker processes"
     assert merged["power"]["peak_w"] == pytest.approx(6.3)
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from core.atomic import file_digest
 from core.models.fetch import FetchError, fetch_weights
-from core.models.weights import WeightsError, WeightsFile, file_digest, verify
+from core.models.weights import WeightsError, WeightsFile, verify
 
 PAYLOAD = bytes(range(256)) * 400  # 102400 bytes
 

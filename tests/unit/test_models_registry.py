@@ -13,11 +13,11 @@ from core.data.digits import load_digits_split
 from core.models.registry import (
     UnknownModelError,
     availability,
-    describe_weights,
     get_model_info,
     list_models,
     resolve_weights,
 )
+from core.report.wording import describe_weights
 
 PAPER_MODELS = [
     "inception-v1",
@@ -155,6 +155,16 @@ def test_weights_blocks_read_in_words():
     line = describe_weights({"kind": "pretrained", "file": "/w/vgg16.h5", "sha256": "ab" * 32})
     assert line == "pretrained weights vgg16.h5 (sha256 abababababab…)"
     assert describe_weights(None) is None
+
+
+def test_shipped_demo_weights_are_not_called_pretrained():
+    """The results header of digits-cnn / nmt-demo named them "pretrained weights": they ship, trained here."""
+    for name in ("digits-cnn.keras", "nmt-demo.keras"):
+        line = describe_weights(
+            {"kind": "pretrained", "file": f"/x/assets/models/{name}", "sha256": "cd" * 32}
+        )
+        assert line == f"shipped demo weights {name} (sha256 cdcdcdcdcdcd…)"
+    assert describe_weights("/x/assets/models/digits-cnn.keras") == "shipped demo weights digits-cnn.keras"
 
 
 def test_registry_and_data_do_not_import_tensorflow():

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.atomic import file_digest
 from core.models.weights import (
     PUBLISHED,
     WEIGHTS_DIR_ENV,
     WeightsError,
     WeightsFile,
-    file_digest,
     load_pretrained,
     locate,
 )

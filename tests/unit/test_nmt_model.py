@@ -8,7 +8,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from core.artifact.graph_build import build_graph, session_config  # noqa: E402
+from core.artifact.graph_build import build_graph, open_session  # noqa: E402
 from core.compress.freeze import freeze_model  # noqa: E402
 from core.compress.writer import save_artifact  # noqa: E402
 from core.models.nmt import PRESETS, NMTConfig, build_nmt, count_params  # noqa: E402
@@ -57,10 +57,7 @@ def test_greedy_decoding_of_a_padded_batch_equals_one_sentence_at_a_time(small_m
 
 def _run(path, x):
     built = build_graph(str(path))
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(built.graph_def, name="")
-    with tf.compat.v1.Session(graph=graph, config=session_config(tf)) as sess:
+    with open_session(built, tf) as sess:
         return built, sess.run(built.outputs[0], {built.inputs[0]: x})
 
 

@@ -90,3 +90,13 @@ def test_default_path_is_shell_friendly():
 
     path = default_result_path("digits-cnn", "q8+p0.25", datetime(2026, 1, 2, 3, 4, 5))
     assert str(path) == "results/digits-cnn-q8_p0.25-20260102-030405.json"
+
+
+def test_result_file_names_carry_no_colon():
+    """`nmt-demo-p0.5:filters-...json` trips scp (host:path) and some file systems; the JSON keeps the setting."""
+    from datetime import datetime
+
+    when = datetime(2026, 1, 2, 3, 4, 5)
+    path = default_result_path("nmt-demo", "p0.5:filters:ft2+q8:ch", when)
+    assert str(path) == "results/nmt-demo-p0.5-filters-ft2_q8-ch-20260102-030405.json"
+    assert ":" not in default_result_path("digits-cnn", "tflite:int8", when).name

@@ -31,8 +31,8 @@ from core.spec import PRESETS, CompressionSpec, SpecError, Step
 def test_parse_canonical(text, canonical, bits, fraction):
     spec = CompressionSpec.parse(text)
     assert str(spec) == canonical
-    assert spec.quant_bits == bits
-    assert spec.prune_fraction == fraction
+    assert (spec.quant_step.bits if spec.quant_step else None) == bits
+    assert (spec.prune_step.fraction if spec.prune_step else None) == fraction
     assert CompressionSpec.parse(str(spec)) == spec  # round trip through the canonical form
 
 

@@ -11,10 +11,11 @@ from core.telemetry.detect import (
     DEFAULT_ORDER,
     SensorSelectionError,
     SourceStatus,
-    measure_rate,
+    _measure,
     power_source_name,
     probe_all,
     probe_one,
+    role_picks,
     select_sources,
     sensor_report,
 )
@@ -136,7 +137,13 @@ def test_measure_rate_counts_reads_per_second_of_reading():
     def clock() -> float:  # 10 ms per read: 5 reads fill the 50 ms asked for
         return next(ticks) / 100
 
-    assert measure_rate(Scripted("x"), seconds=0.05, clock=clock) == pytest.approx(100.0)
+    assert _measure(Scripted("x"), seconds=0.05, clock=clock)[0] == pytest.approx(100.0)
+
+
+def test_role_picks_follow_the_preference_lists():
+    assert role_picks({"rapl", "nvml", "host"}) == {"power": "nvml", "gpu": "nvml"}
+    assert role_picks({"tegra-gpu", "tegrastats"}) == {"power": "tegrastats", "gpu": "tegra-gpu"}
+    assert role_picks({"host"}) == {"power": None, "gpu": None}
 
 
 def test_sensor_report_on_a_tx2_tree(tmp_path):

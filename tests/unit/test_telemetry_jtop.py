@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from core.telemetry.jtop_source import JtopSource, map_jtop_stats
+from core.telemetry.rate import matched_rate_hz
 
 ORIN_NX_POWER = {
     "rail": {
@@ -210,7 +211,10 @@ def test_source_reads_through_the_client_and_survives_losing_it(
         "total_rail": "VDD_IN",
     }
     assert source.read()["power_mw"] == 4963.0
+    assert source.update_interval_ms == 100.0  # the service's interval: the rig samples at twice its rate
+    assert matched_rate_hz(source.update_interval_ms, source.default_rate_hz) == 20.0
     FakeJtop.lost = True
     assert source.read()["power_mw"] is None
     assert source.probe().reason == "jtop.service connection lost: Lost connection with jtop server"
+    assert source.update_interval_ms is None  # disconnected: unknown
     source.close()

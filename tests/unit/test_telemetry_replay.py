@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from core.telemetry.base import Probe
-from core.telemetry.replay import Recorder, ReplaySource, load_trace
+from core.telemetry.replay import Recorder, load_trace
 from core.telemetry.sampler import Sampler
+from tests.fixtures.replay_source import ReplaySource
 
 
 class RampSource:

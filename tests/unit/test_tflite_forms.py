@@ -18,10 +18,11 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from core.compress.pipeline import artifact_path, compress_model  # noqa: E402
-from core.compress.tflite import TfliteError, calibration_set, convert  # noqa: E402
+from core.compress.pipeline import StepSamples, artifact_path, compress_model  # noqa: E402
+from core.compress.tflite import Calibration, TfliteError, convert  # noqa: E402
 from core.data import load_eval_set  # noqa: E402
 from core.data.digits import load_digits_split  # noqa: E402
+from core.data.stage_samples import calibration_samples  # noqa: E402
 from core.models.builders import load_model  # noqa: E402
 from core.runspec import RunOptions  # noqa: E402
 from core.samples.evaldata import NO_LABELS_REASON, EvalData  # noqa: E402
@@ -41,14 +42,13 @@ def forms(tmp_path_factory):
     eval_set = load_eval_set("digits-cnn")
     float_top1 = float(np.mean(model.predict(eval_set.x, verbose=0).argmax(1) == eval_set.y))
     baseline = CompressionSpec.parse("baseline")
-    base_info, _ = compress_model(
-        model, baseline, "digits-cnn", artifact_path(out, "digits-cnn", baseline), {}
-    )
+    base_info, _ = compress_model(model, baseline, artifact_path(out, "digits-cnn", baseline), {})
     paths, infos, blocks, top1 = {}, {}, {}, {}
+    int8_samples = StepSamples(calibration=Calibration(*calibration_samples("digits-cnn", (8, 8, 1))))
     for mode in FORMS:
         spec = CompressionSpec.parse(f"tflite:{mode}")
         paths[mode] = artifact_path(out, "digits-cnn", spec)
-        infos[mode], found = compress_model(model, spec, "digits-cnn", paths[mode], {})
+        infos[mode], found = compress_model(model, spec, paths[mode], {}, samples=int8_samples)
         blocks[mode] = found["tflite"]
         runner = TfliteModel(str(paths[mode]), num_threads=1)
         top1[mode] = float(np.mean(runner.predict(eval_set.x).argmax(1) == eval_set.y))
@@ -117,7 +117,7 @@ def test_full_int8_runs_integer_activations(forms):
 
 def test_calibration_comes_from_the_training_split_only():
     split = load_digits_split()
-    calibration = calibration_set("digits-cnn", (8, 8, 1), n=64)
+    calibration = Calibration(*calibration_samples("digits-cnn", (8, 8, 1), n=64))
     assert calibration.x.shape == (64, 8, 8, 1)
     train_rows = {row.tobytes() for row in split.x_train}
     test_only = {row.tobytes() for row in split.x_test} - train_rows
@@ -211,7 +211,7 @@ def test_magnitude_pruning_before_tflite_puts_the_zeros_in_the_file(tmp_path):
     model = load_model("digits-cnn")
     spec = CompressionSpec.parse("p0.5+tflite:dyn8")
     path = artifact_path(tmp_path, "digits-cnn", spec)
-    info, blocks = compress_model(model, spec, "digits-cnn", path, {})
+    info, blocks = compress_model(model, spec, path, {})
     assert "pruning" in blocks and blocks["tflite"]["mode"] == "dyn8"
     assert info.nonzero_params < 0.52 * info.params
     runner = TfliteModel(str(path), num_threads=1)

@@ -135,3 +135,19 @@ def test_labelled_set_of_other_classes_is_refused(files: dict[str, Any], tmp_pat
     spec.model_args = um.to_args()
     with pytest.raises(UserModelError, match="has 5 outputs but imagenet-val .* has 1000 classes"):
         compress_user_model(spec, spec.to_json(), lambda *a, **k: None, lambda p: None)
+
+
+def test_a_zip_that_keras_cannot_load_says_why_in_one_line(tmp_path: Path) -> None:
+    """A `.keras` zip without a model in it: the compress stage names the file and Keras' reason, one line."""
+    import zipfile
+
+    from core.worker.user_compress import compress_user_model
+
+    path = tmp_path / "broken.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", "{}")
+    um = user_model(path, input_shape="8,8,1")
+    spec = RunSpec(um.name, CompressionSpec(), workdir=str(tmp_path), model_args=um.to_args())
+    with pytest.raises(UserModelError, match=r"broken.keras: Keras cannot load it \(") as info:
+        compress_user_model(spec, spec.to_json(), lambda *a, **k: None, lambda p: None)
+    assert "\n" not in str(info.value)

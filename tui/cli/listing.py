@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
@@ -10,44 +11,81 @@ from rich.table import Table
 from tui.view.format import MISSING, fmt_bytes, fmt_params, fmt_shape
 from tui.view.tables import comparison_view
 
+NARROW_COLUMNS = 100  # below this the models table drops its family column, so the names keep their width
 
-def print_models() -> int:
+
+def model_records() -> list[dict[str, Any]]:
+    """The catalog as plain data for `tocompress models --json`: every model with what a script needs to pick one."""
     from tui.view.setupform import catalog_rows
 
+    return [
+        {
+            "name": row.info.name,
+            "family": row.info.family,
+            "task": row.info.task,
+            "params": row.info.params,
+            "input_shape": list(row.info.input_shape) if row.info.input_shape else None,
+            "runs_here": row.available,
+            "reason": row.reason,
+            "weights": row.weights,
+            "for_pretrained_weights": row.missing or None,
+        }
+        for row in catalog_rows()
+    ]
+
+
+def print_models(as_json: bool = False) -> int:
+    """The models, names never cut: the name column does not wrap, and on a narrow terminal (or a pipe, 80
+    columns) the family column and the weights files go first (one line after the table says where they are)."""
+    records = model_records()
+    if as_json:
+        print(json.dumps(records, indent=2))
+        return 0
+    console = Console()
+    narrow = console.width < NARROW_COLUMNS
     table = Table(title="models")
-    for col in ("name", "family", "params", "input", "runs here", "weights", "for pretrained weights"):
-        table.add_column(col)
-    for row in catalog_rows():
-        info = row.info
-        missing = row.missing
+    name_width = max(len(r["name"]) for r in records)
+    table.add_column("name", no_wrap=True, min_width=name_width)
+    if not narrow:
+        table.add_column("family", no_wrap=True)
+    table.add_column("params", no_wrap=True, justify="right")
+    table.add_column("input", no_wrap=True)
+    table.add_column("runs here", overflow="fold")
+    table.add_column("weights", no_wrap=True)
+    table.add_column("pretrained weights", ratio=1, overflow="fold")
+    for r in records:
+        missing = r["for_pretrained_weights"] or ""
         if missing.startswith("fetch: "):
-            missing = f"`tocompress fetch {info.name}` ({missing.removeprefix('fetch: ')})"
-        table.add_row(
-            info.name,
-            info.family,
-            fmt_params(info.params),
-            fmt_shape(info.input_shape),
-            "[green]yes[/]" if row.available else f"[red]no[/]: {row.reason}",
-            row.weights,
+            file = missing.removeprefix("fetch: ")
+            missing = "fetch" if narrow else f"tocompress fetch {r['name']} ({file})"
+        cells = [
+            r["name"],
+            *([] if narrow else [r["family"]]),
+            fmt_params(r["params"]),
+            fmt_shape(r["input_shape"]),
+            "[green]yes[/]" if r["runs_here"] else f"[red]no[/]: {r['reason']}",
+            r["weights"],
             missing,
-        )
-    Console().print(table)
+        ]
+        table.add_row(*cells)
+    console.print(table)
+    if narrow:
+        console.print("fetch: `tocompress fetch NAME` gets pretrained weights; `--json` names the files")
     return 0
 
 
-def print_sensors(sysfs_root: str, seconds: float) -> int:
+def print_sensors(sysfs_root: str, seconds: float, as_json: bool = False) -> int:
     """Every source, available or not, with the reason, what it found, a reading, and the rate it reaches here."""
-    from core.telemetry.detect import GPU_PREFERENCE, POWER_PREFERENCE, sensor_report
+    from core.telemetry.detect import role_picks, sensor_report
 
     rows = sensor_report(sysfs_root, measure_s=seconds)
-    available = {r["name"] for r in rows if r["available"]}
-    picks = {
-        "power": next((n for n in POWER_PREFERENCE if n in available), None),
-        "gpu": next((n for n in GPU_PREFERENCE if n in available), None),
-    }
+    picks = role_picks({r["name"] for r in rows if r["available"]})
+    if as_json:
+        print(json.dumps({"sysfs_root": sysfs_root, "picks": picks, "sources": rows}, indent=2, default=str))
+        return 0
     table = Table(title=f"telemetry sources (sysfs root {sysfs_root})", expand=True)
     table.add_column("", width=1)
-    table.add_column("source", no_wrap=True)
+    table.add_column("source", no_wrap=True, min_width=max(len(r["name"]) for r in rows))
     table.add_column("rate /s", justify="right", no_wrap=True)
     table.add_column("what it found, or why not", ratio=1, overflow="fold")
     for row in rows:

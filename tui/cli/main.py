@@ -11,7 +11,8 @@ from core.errors import UserError
 from core.models.registry import WEIGHT_KINDS
 from core.run.pinning import pin_setting
 from core.runspec import RunOptions
-from core.spec import CompressionSpec
+from core.spec import SETTING_HELP, CompressionSpec
+from tui.cli.calibrate import add_calibrate_parser
 from tui.cli.fetch import add_fetch_parser
 from tui.cli.modelargs import add_model_file_options, user_model_args
 from tui.cli.preflight import (
@@ -22,9 +23,11 @@ from tui.cli.preflight import (
     check_writable,
     options_from,
 )
+from tui.screenshot import at_seconds
 
 DEFAULT_MODEL = "digits-cnn"
 DEFAULT_COMPRESSION = "q8"
+SCREENSHOT_SIZE = (120, 40)  # columns, rows of --screenshot-at's headless terminal
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -40,7 +43,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--compress",
         "-c",
         default=DEFAULT_COMPRESSION,
-        help="setting: baseline, qN (2..16 bits), pF (pruned fraction), or q8+p0.25 (default q8)",
+        help=f"compression setting (default {DEFAULT_COMPRESSION}): {SETTING_HELP}",
     )
     p.add_argument(
         "--dataset",
@@ -66,6 +69,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--trace-passes", type=int, default=d.trace_passes, help="per-op traced passes (0: skip)")
     p.add_argument("--eval-limit", type=int, default=None, help="evaluate on at most N samples")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when the estimated memory peak exceeds what this machine has available",
+    )
     p.add_argument(
         "--idle-seconds", type=float, default=d.idle_seconds, help="idle power measured before the run"
     )
@@ -131,11 +139,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tocompress",
-        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
-    )
+def add_dashboard_options(parser: argparse.ArgumentParser) -> None:
+    """The dashboard's own options (also `tocompress serve`'s, which passes them to each browser's dashboard)."""
     _add_run_options(parser)
     parser.add_argument("--autorun", action="store_true", help="start the run as soon as the dashboard opens")
     parser.add_argument("--save", default=None, help="with --autorun: save the result JSON here when done")
@@ -154,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="with --replay: 1 plays in real time, 10 ten times faster",
     )
+    parser.add_argument(
+        "--screenshot-at",
+        type=at_seconds,
+        default=None,
+        metavar="TIME",
+        help="save the screen as SVG at this point (20s: of a --replay's recorded time) and quit; no terminal needed",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tocompress",
+        description="To compress, or not to compress? Measure a model against its compressed version on this board.",
+    )
+    add_dashboard_options(parser)
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="measure baseline and compressed from the command line, print a summary")
@@ -162,20 +182,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--record", default=None, help="record events and telemetry to this JSON-lines file")
     run.add_argument("--no-baseline", action="store_true", help="measure only the compressed setting")
 
-    sub.add_parser("models", help="list the models and where their weights come from")
+    models = sub.add_parser("models", help="list the models and where their weights come from")
+    models.add_argument("--json", action="store_true", help="print the list as JSON (for scripts)")
     add_fetch_parser(sub)
+    add_calibrate_parser(sub)
 
     sensors = sub.add_parser("sensors", help="list every telemetry source, available or not, and why")
     sensors.add_argument("--sysfs-root", default="/sys")
     sensors.add_argument("--seconds", type=float, default=0.3, help="how long to measure each source's rate")
+    sensors.add_argument("--json", action="store_true", help="print the sources as JSON (for scripts)")
 
     compare = sub.add_parser("compare", help="compare two saved result files")
     compare.add_argument("a")
     compare.add_argument("b")
 
+    from tui.cli.report import add_report_parser
     from tui.cli.sweep import add_parsers
 
     add_parsers(sub, _add_run_options)
+    add_report_parser(sub)
+    from tui.cli.serve import add_serve_parser
+
+    add_serve_parser(sub, add_dashboard_options)
     return parser
 
 
@@ -191,18 +219,30 @@ def main(argv: list[str] | None = None) -> int:
             from tui.cli.fetch import fetch_command
 
             return fetch_command(args)
+        if args.command == "calibrate":
+            from tui.cli.calibrate import calibrate_command
+
+            return calibrate_command(args)
         if args.command == "models":
             from tui.cli.listing import print_models
 
-            return print_models()
+            return print_models(args.json)
         if args.command == "sensors":
             from tui.cli.listing import print_sensors
 
-            return print_sensors(args.sysfs_root, args.seconds)
+            return print_sensors(args.sysfs_root, args.seconds, args.json)
         if args.command == "compare":
             from tui.cli.listing import print_compare
 
             return print_compare(args.a, args.b)
+        if args.command == "serve":
+            from tui.cli.serve import serve_command
+
+            return serve_command(args, sys.argv[1:] if argv is None else list(argv), dashboard_app)
+        if args.command == "report":
+            from tui.cli.report import report_command
+
+            return report_command(args)
         if args.command in ("sweep", "recommend"):
             from tui.cli import sweep as sweepcmd
 
@@ -234,17 +274,27 @@ def _replay_speed(text: str) -> float:
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
+    app = dashboard_app(args)
+    if args.screenshot_at is None:
+        app.run()
+    else:  # no person at the keyboard: no terminal either, at a size where every panel shows
+        app.run(headless=True, size=SCREENSHOT_SIZE)
+        if app.screenshot_written is not None:
+            print(app.screenshot_written)
+    return int(getattr(app, "return_code", 0) or 0)
+
+
+def dashboard_app(args: argparse.Namespace) -> Any:
+    """The dashboard the options ask for, every option checked (one clear line each); not yet running."""
     from core.models.registry import get_model_info
 
     compression = CompressionSpec.parse(args.compress)
     options = options_from(args)
-    model_args = user_model_args(
-        args, compression
-    )  # --model FILE: checked here, listed last on the setup screen
+    # --model FILE: checked here, listed last on the setup screen.
+    model_args = user_model_args(args, compression)
     if model_args is None:
-        get_model_info(
-            args.model
-        )  # an unknown name is refused; a known but unavailable one opens with its reason
+        # An unknown name is refused; a known but unavailable one opens with its reason.
+        get_model_info(args.model)
     if args.autorun and model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)
@@ -259,7 +309,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     check_writable(args.save)
     from tui.app import make_app
 
-    app: Any = make_app(
+    return make_app(
         model_args=model_args,
         workdir=Path(args.workdir),
         dataset=args.dataset,
@@ -278,6 +328,5 @@ def run_dashboard(args: argparse.Namespace) -> int:
         quiet=not args.no_quiet,
         pin=pin_setting(args.pin),
         weights=args.weights,
+        screenshot_at_s=args.screenshot_at,
     )
-    app.run()
-    return int(getattr(app, "return_code", 0) or 0)

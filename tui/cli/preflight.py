@@ -1,7 +1,8 @@
 """Checks made before any process starts, and the run options from the command line.
 
-Both faces (`tocompress run` and the dashboard) call these, so a bad model, dataset, interpreter, output path
-or recording is refused in one line before a minute of measuring is spent.
+Both faces (`tocompress run` and the dashboard) call these, so a bad model, dataset, interpreter, output path,
+recording, or a model too big for this machine's memory is refused in one line before a minute of measuring is
+spent.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import shutil
 from pathlib import Path
 
 from core.errors import UserError
+from core.run.memory_estimate import MemoryEstimate
 from core.runspec import RunOptions
+from core.spec import CompressionSpec
 
 
 class UsageError(UserError):
@@ -100,3 +103,48 @@ def check_replay(path: str) -> None:
         load_trace(path)
     except (OSError, ValueError) as exc:
         raise UsageError(f"--replay {exc}") from None
+
+
+def check_memory(
+    model: str,
+    compression: CompressionSpec,
+    eval_limit: int | None = None,
+    weights: str | None = None,
+    force: bool = False,
+    meminfo: str = "/proc/meminfo",
+) -> MemoryEstimate | None:
+    """Refuse, in one line, a registry model whose estimated stage peak (core.run.memory_estimate) exceeds
+    MemAvailable, naming both figures and what would fit; `force` skips the refusal. Returns the estimate (None
+    where MemAvailable cannot be read)."""
+    from core.models.registry import get_model_info, resolve_weights
+    from core.run.memory_estimate import estimate_registry_model, gb, mem_available_bytes
+
+    random_weights = resolve_weights(get_model_info(model), weights) == "random"
+    guess = estimate_registry_model(model, compression, eval_limit, random_weights)
+    available = mem_available_bytes(meminfo)
+    if available is None or force or guess.peak_bytes <= available:
+        return guess
+    fits = _what_fits(model, compression, eval_limit, random_weights, available)
+    raise UsageError(
+        f"{model} {compression} needs about {gb(guess.peak_bytes)} at its {guess.peak_stage} stage but "
+        f"{gb(available)} is available (MemAvailable): {fits}, or pass --force to run it anyway"
+    )
+
+
+def _what_fits(
+    model: str, compression: CompressionSpec, eval_limit: int | None, random_weights: bool, available: int
+) -> str:
+    """The first change that brings the estimate under `available`: a smaller --eval-limit, q8, else a smaller
+    model."""
+    from core.run.memory_estimate import estimate_registry_model
+
+    def fits(spec: CompressionSpec, limit: int | None) -> bool:
+        return estimate_registry_model(model, spec, limit, random_weights).peak_bytes <= available
+
+    for limit in (64, 16, 4, 1):
+        if (eval_limit is None or limit < eval_limit) and fits(compression, limit):
+            return f"try --eval-limit {limit}"
+    q8 = CompressionSpec.parse("q8")
+    if compression.quant_step is None and fits(q8, eval_limit or 1):
+        return "try --compress q8 (integer weights at rest)" + ("" if eval_limit else " with --eval-limit 1")
+    return "choose a smaller model (tocompress models lists them)"

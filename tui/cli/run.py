@@ -8,14 +8,21 @@ from typing import Any
 
 from rich.console import Console
 
-from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run
+from core.report.energy_text import energy_lines
 from core.report.result_file import ResultFileError, default_result_path, save_result
-from core.run.environment import busy_warnings
+from core.report.wording import busy_warnings, weights_of_result
 from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
 from tui.cli.modelargs import user_model_args
-from tui.cli.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
+from tui.cli.preflight import (
+    check_dataset,
+    check_memory,
+    check_model,
+    check_worker_python,
+    check_writable,
+    options_from,
+)
 from tui.view.format import fmt_seconds, fmt_value
 from tui.view.tables import comparison_view, done_text, run_view
 
@@ -31,6 +38,7 @@ def run_command(args: argparse.Namespace) -> int:
     if model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)
+        check_memory(args.model, compression, args.eval_limit, args.weights, getattr(args, "force", False))
         _say_weights(args.model, args.weights)
     check_worker_python(args.worker_python)
     check_worker_python(getattr(args, "compress_python", None), "--compress-python")
@@ -49,10 +57,8 @@ def run_command(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         model_args=model_args,
         weights=args.weights,
-        read_rails=False,
-        pin=pin_setting(
-            args.pin
-        ),  # the summary shows board power only: one sensor read per sample, not one per rail
+        read_rails=False,  # the summary shows board power only: one sensor read per sample, not one per rail
+        pin=pin_setting(args.pin),
     )
     progress = _Progress([str(v) for v in config.variants()])
     with console.status("starting", spinner="dots") as status:
@@ -218,4 +224,6 @@ def print_summary(result: dict[str, Any], shown: set[str] | None = None) -> None
     for err in result.get("errors") or []:
         if not any(message in err for message in shown or ()):
             out.print(f"[red]{err}[/]")
+    for line, warning in energy_lines(result):
+        out.print(line, style="yellow" if warning else None, markup=False)
     out.print(f"status: {result['status']}")

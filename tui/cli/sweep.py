@@ -43,6 +43,21 @@ def add_parsers(sub: Any, add_run_options: Callable[[argparse.ArgumentParser], N
         help="with --search: accuracy limit, points (default 1)",
     )
     sweep.add_argument("--ui", action="store_true", help="run it in the dashboard's sweep screen")
+    sweep.add_argument(
+        "--cluster",
+        default=None,
+        help="spread the points over a fleet: tcp://HOST:8786 (a Dask scheduler) or local:N (N workers here)",
+    )
+    sweep.add_argument(
+        "--boards", default=None, help="with --cluster: board kinds to sweep, e.g. tx2,orin (default: all)"
+    )
+    sweep.add_argument(
+        "--board-root",
+        action="append",
+        default=[],
+        metavar="KIND=DIR",
+        help="with --cluster local:N: the sysfs root of that kind's workers (a board tree), repeatable",
+    )
 
     rec = sub.add_parser("recommend", help="the best setting of a sweep file under constraints")
     rec.add_argument("file")
@@ -97,6 +112,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     from core.sweep.store import SweepStore
 
     plan = plan_from(args)
+    if args.cluster:
+        from tui.cli.fleet import cluster_sweep_command
+
+        return cluster_sweep_command(args, plan, _report)
     if args.ui:
         from tui.app import make_app
 
@@ -117,6 +136,11 @@ def sweep_command(args: argparse.Namespace) -> int:
             summary = runner.run()
     finally:
         store.close()
+    return _report(args, summary)
+
+
+def _report(args: argparse.Namespace, summary: Any) -> int:
+    """The sweep's closing lines (one machine or a fleet) and its exit status."""
     for model, found in summary.searches.items():
         console.print(
             f"{model}: search measured {len(found.measured)} of {found.grid_size} settings "
@@ -165,21 +189,27 @@ def recommend_command(args: argparse.Namespace) -> int:
         console.print(f"[yellow]{args.file}: {note}[/]")
     groups = by_model(points_of(records))
     if args.model:
-        groups = {k: v for k, v in groups.items() if k == args.model}
+        groups = {k: v for k, v in groups.items() if v[0].model == args.model}
     if not groups:
         raise UsageError(f"{args.file} holds no sweep points" + (f" of {args.model}" if args.model else ""))
     constraints = Constraints(args.max_accuracy_drop, args.max_size_mb, args.max_latency_ms)
     out = Console(soft_wrap=True)
     code = 0
-    for points in groups.values():
+    for group, points in groups.items():
         try:
             rec = recommend(points, args.objective, constraints, fallback=args.fallback)
+            rec.model = group  # per board in a fleet sweep: "resnet50 on tx2"
         except RecommendError as exc:  # this model cannot be ranked so; the others still can
             console.print(f"tocompress: error: {exc}", markup=False, highlight=False)
             code = 2
             continue
         out.print(render_recommendation(rec, constraints, len(points)), markup=False, highlight=False)
         code = code or (0 if rec.best else 1)
+    from tui.view.boards import render_cross_board
+
+    table = render_cross_board([p for ps in groups.values() for p in ps])
+    if table:
+        out.print(table, markup=False, highlight=False)
     return code
 
 

@@ -27,6 +27,7 @@ HELP_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Anywhere", "Escape", "back"),
     ("Anywhere", "?", "this help"),
     ("Anywhere", "q", "quit (a run in progress is stopped first)"),
+    ("Anywhere", "F2", "save the screen as SVG under screenshots/ (named model-setting-screen)"),
 )
 
 

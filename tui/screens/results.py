@@ -16,10 +16,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from core.models.registry import weights_of_result
 from core.report.comparison import comparisons_of, headline_run, is_baseline
+from core.report.energy_text import energy_lines
 from core.report.result_file import ResultFileError, default_result_path, save_result
-from core.run.environment import busy_warnings, measurement_cost_line
+from core.report.wording import busy_warnings, measurement_cost_line, weights_of_result
 from tui.view.tables import done_text
 from tui.widgets.comparison import ComparisonView
 
@@ -73,6 +73,14 @@ def status_line(result: dict[str, Any], note: str | None) -> Text:
     return text
 
 
+def energy_text(result: dict[str, Any]) -> Text:
+    """Energy per run with its interval, MLPerf's cross-check, idle, the sensor and the calibration."""
+    text = Text()
+    for line, warning in energy_lines(result):
+        text.append(("\n" if text else "") + line, style="yellow" if warning else "dim")
+    return text
+
+
 class ResultsScreen(Screen[None]):
     """The comparison table and verdict, with the save path at the bottom."""
 
@@ -112,6 +120,9 @@ class ResultsScreen(Screen[None]):
         yield Static(status_line(self.result, self.note), id="result-status")
         with VerticalScroll(id="result-body"):
             yield ComparisonView(id="comparison")
+            energy = energy_text(self.result)
+            if energy:  # nothing at all where no energy was measured (the table says why)
+                yield Static(energy, id="energy-notes")
             yield Static(done_text(self.result.get("runs") or []), id="what-done")
         with Horizontal(id="save-row"):
             yield Label("Save to ", id="save-label")

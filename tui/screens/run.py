@@ -179,7 +179,12 @@ class RunScreen(Screen[None]):
         )
         plots = not quiet_now
         self.query_one(PowerPanel).update_from(
-            snapshot, live.started_at, idle_w, absent_lines(statuses, POWER_SOURCES, "power"), plots
+            snapshot,
+            live.started_at,
+            idle_w,
+            absent_lines(statuses, POWER_SOURCES, "power"),
+            plots,
+            getattr(self.session, "power_context", None),
         )
         self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason, plots)
         self.query_one(MemoryPanel).update_from(snapshot, gpu_reason, plots)

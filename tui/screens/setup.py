@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from core.errors import UserError
 from core.runspec import RunOptions
 from core.spec import PRESETS, CompressionSpec, SpecError
 from tui.view.format import fmt_count, fmt_params, fmt_shape
@@ -25,6 +26,7 @@ from tui.view.setupform import (
     PLACEHOLDERS,
     ModelRow,
     describe_spec,
+    memory_text,
     missing_cell,
     option_text,
     parse_options,
@@ -116,15 +118,17 @@ class SetupScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#models", DataTable)
-        table.add_columns("model", "ok", "params", "input", "weights", "missing")
+        # What a user chooses by comes first (name, runs here, weights), so at 80 columns only the last columns
+        # scroll out of view, never the weights ("shippe").
+        table.add_columns("model", "ok", "weights", "params", "input", "missing")
         for row in self.rows:
             info = row.info
             table.add_row(
                 info.name,
                 Text("✓", style="green") if row.available else Text("✗", style="red"),
+                Text(row.weights or "?", style=WEIGHT_STYLES.get(row.weights, "")),
                 fmt_params(info.params),
                 fmt_shape(info.input_shape) if info.input_shape else "from file",
-                Text(row.weights or "?", style=WEIGHT_STYLES.get(row.weights, "")),
                 Text(missing_cell(row.missing), style="dim"),
                 key=info.name,
             )
@@ -204,12 +208,28 @@ class SetupScreen(Screen[None]):
             text.append(f"{info.dataset} (the model's default)")
         else:
             text.append("none shipped for this model; pass --dataset", style="yellow")
+        if not row.model_args:
+            text.append("\n")
+            text.append_text(self._memory_text(info.name, chosen, row.weights))
         if self.pythons:  # worker interpreters other than this one: say which run where
             text.append("\nworkers: " + ", ".join(f"{path} ({flag})" for flag, path in self.pythons.items()))
         text.append("\n")
         text.append("✓ " if row.available else "✗ ", style="green" if row.available else "red")
         text.append(row.reason, style="" if row.available else "yellow")
         detail.update(text)
+
+    def _memory_text(self, name: str, chosen: str | None, source: str) -> Text:
+        """The estimated peak of each stage for the setting typed so far (the baseline while it does not parse)."""
+        try:
+            spec = self.current_spec()
+        except SpecError:
+            spec = CompressionSpec()
+        try:
+            limit = self.current_options().eval_limit
+        except (ValueError, UserError):
+            limit = None
+        random_weights = (chosen or ("random" if source == "random" else "pretrained")) == "random"
+        return memory_text(name, spec, limit, random_weights)
 
     def _check_spec(self, value: str) -> bool:
         detail = self.query_one("#spec-detail", Static)
@@ -220,6 +240,8 @@ class SetupScreen(Screen[None]):
             return False
         detail.update(Text(f"{spec}: {describe_spec(spec)}", style="dim"))
         self.show_error("")
+        if self.is_mounted:
+            self._show_model(self.selected_row())  # the memory estimate follows the setting
         return True
 
     def action_preset(self, preset: str) -> None:

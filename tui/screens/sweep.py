@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
@@ -26,6 +27,7 @@ from core.sweep.export import export_front
 from core.sweep.pareto import FrontResult, pareto_front
 from core.sweep.points import Point, accuracy_drop_points, baseline_of, by_model, points_of, quality_kind
 from core.sweep.tail import FileTail
+from tui.view.boards import render_cross_board
 from tui.view.format import MISSING, fmt_bytes, fmt_seconds
 from tui.widgets.sweepplots import draw_models, kb, mj, ms, pct, scatter
 
@@ -119,7 +121,21 @@ class SweepScreen(Screen[None]):
         self.fronts = {m: pareto_front(ps) for m, ps in by_model(self.points).items()}
         self._fill_table()
         self._draw_plots()
+        self._show_boards()
         self._show_status()
+
+    def _show_boards(self) -> None:
+        """A fleet sweep's cross-board view, in a Boards tab added once the file holds two boards."""
+        text = render_cross_board(self.points)
+        if text is None:
+            return
+        if self.query("#cross-board"):
+            self.query_one("#cross-board", Static).update(Text(text, no_wrap=True))
+        else:
+            pane = TabPane(
+                "Boards", VerticalScroll(Static(Text(text, no_wrap=True), id="cross-board")), id="tab-boards"
+            )
+            self.query_one(TabbedContent).add_pane(pane)
 
     @property
     def models(self) -> list[str]:
@@ -171,7 +187,7 @@ class SweepScreen(Screen[None]):
     # --- plots --------------------------------------------------------------------------------------------
     def _draw_plots(self) -> None:
         model = self.model
-        points = [p for p in self.points if p.model == model and p.status != "failed"]
+        points = [p for p in by_model(self.points).get(model or "", []) if p.status != "failed"]
         front = self.fronts[model].keys() if model in self.fronts else set()
         kind = quality_kind(points)
         qlabel = "top-1 %" if kind == "top1" else "fidelity %"

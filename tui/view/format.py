@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from core.report.rows import Row
+from core.report.wording import short_count
 
 MISSING = "—"
 
@@ -71,18 +72,18 @@ def fmt_count(value: float | None) -> str:
 
 
 def fmt_params(value: float | None) -> str:
-    """Parameter counts as the paper writes them: 151k, 23.9M, 211M."""
-    if value is None:
-        return MISSING
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if value >= scale:
-            return f"{value / scale:.3g}{unit}"
-    return f"{value:.0f}"
+    """Parameter counts as the paper writes them: 151k, 23.9M, 211M (core.report.wording.short_count)."""
+    return MISSING if value is None else short_count(value)
 
 
 def fmt_shape(shape: tuple[int | None, ...] | list[int | None] | None) -> str:
-    """(224, 224, 3) -> 224x224x3; None dimensions (sequence length) print as `n`."""
-    return MISSING if not shape else "x".join("n" if d is None else str(d) for d in shape)
+    """(224, 224, 3) -> 224x224x3; a sequence of token ids of any length, (None,) -> "ids, any length" (a bare
+    "n" read as a typo); another unknown dimension -> "?"."""
+    if not shape:
+        return MISSING
+    if len(shape) == 1 and shape[0] is None:
+        return "ids, any length"
+    return "x".join("?" if d is None else str(d) for d in shape)
 
 
 def change_text(row: Row) -> Text:

@@ -121,3 +121,16 @@ def sensor_lines(statuses: list[Any] | None) -> Text:
         text.append(f"{status.name:<12}", style="bold" if ok else "dim bold")
         text.append(str(status.reason), style="" if ok else "dim")
     return text
+
+
+def memory_text(name: str, spec: CompressionSpec, eval_limit: int | None, random_weights: bool) -> Text:
+    """The setup screen's memory line: each stage's estimated peak (core.run.memory_estimate) for this model and
+    setting, in yellow with what is available when it does not fit."""
+    from core.run.memory_estimate import estimate_registry_model, gb, mem_available_bytes
+
+    guess = estimate_registry_model(name, spec, eval_limit, random_weights)
+    text = Text(f"memory: {guess.describe()} (estimate, {spec})", style="dim")
+    available = mem_available_bytes()
+    if available is not None and guess.peak_bytes > available:
+        text.append(f"\n  more than the {gb(available)} available: try --eval-limit or qN", style="yellow")
+    return text

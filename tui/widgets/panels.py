@@ -12,13 +12,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
+from core.telemetry.detect import GPU_PREFERENCE, POWER_PREFERENCE
 from core.telemetry.rate import achieved_rate_hz
 from tui.view.format import fmt_bytes
 from tui.widgets.livetext import LiveText
 from tui.widgets.plots import TimePlot, find_series, rail_keys, set_sparkline
 
-POWER_SOURCES = ("tegra-power", "jtop", "tegrastats", "nvml", "rapl")
-GPU_SOURCES = ("tegra-gpu", "jtop", "tegrastats", "nvml")
+# The candidates each panel lists when none works: the session's own preference lists (one home).
+POWER_SOURCES = POWER_PREFERENCE
+GPU_SOURCES = GPU_PREFERENCE
 
 
 def absent_lines(statuses: list[Any] | None, names: tuple[str, ...], what: str) -> Text:
@@ -50,6 +52,20 @@ def _bar(fraction: float | None, width: int) -> str:
     return ("█" * full + rest).ljust(width)
 
 
+def power_subtitle(source: str, achieved_hz: float | None, context: Any) -> str:
+    """`tegra-power 4.7 Hz · sensor 422 ms · uncalibrated`: the rate in use, the sensor's own refresh, and
+    whether the figure is calibrated against an external meter (a replay knows the achieved rate only)."""
+    rate = getattr(context, "rate_hz", None) or achieved_hz
+    parts = [
+        f"{source} {rate:.0f} Hz" if rate and rate >= 10 else f"{source} {rate:.1f} Hz" if rate else source
+    ]
+    if context is not None:
+        refresh = context.update_interval_ms
+        parts.append(f"sensor {refresh:.3g} ms" if refresh else "sensor refresh unknown")
+        parts.append("calibrated" if context.calibration is not None else "uncalibrated")
+    return " · ".join(parts)
+
+
 class PowerPanel(Vertical):
     """Total board power over time with now/mean/peak and the idle line; the per-rail breakdown underneath."""
 
@@ -68,8 +84,13 @@ class PowerPanel(Vertical):
         idle_w: float | None,
         reason: Text,
         plots: bool = True,
+        context: Any = None,
     ) -> None:
-        """Numbers from the snapshot; the plot too unless `plots` is False (quiet while timing)."""
+        """Numbers from the snapshot; the plot too unless `plots` is False (quiet while timing).
+
+        `context` (core.telemetry.power_block.PowerContext, None in a replay) adds the sensor's refresh, the rate
+        in use and whether the figure is calibrated.
+        """
         series = find_series(snapshot, "power_mw")
         stats = self.query_one("#power-stats", LiveText)
         self.set_class(series is None, "-absent")
@@ -81,7 +102,7 @@ class PowerPanel(Vertical):
         watts = series.y / 1000.0
         rate = achieved_rate_hz(series.t)
         self.border_title = f"Power  now {watts[-1]:.2f} W"
-        self.border_subtitle = f"{series.source}" + (f" {rate:.0f} Hz" if rate else "")
+        self.border_subtitle = power_subtitle(series.source, rate, context)
         text = Text()
         text.append(f"mean {watts.mean():.2f}  peak {watts.max():.2f}  ")
         text.append(f"idle {idle_w:.2f} W" if idle_w is not None else "idle —", style="green")

@@ -7,7 +7,7 @@ from typing import Any
 
 from textual_plotext import PlotextPlot
 
-from core.sweep.points import Point, by_model, quality_kind
+from core.sweep.points import Point, by_model, group_of, quality_kind
 
 SIZE_CLASSES = ((1e6, "·"), (1e7, "o"), (5e7, "O"), (float("inf"), "@"))
 
@@ -56,7 +56,7 @@ def draw_models(widget: PlotextPlot, all_points: list[Point]) -> None:
     pad_limits(
         plt,
         [ms(p.latency_s) for p in every],
-        [pct(p.quality(kinds[p.model])) if kinds[p.model] else None for p in every],  # type: ignore[arg-type]
+        [pct(p.quality(kinds[group_of(p)])) if kinds[group_of(p)] else None for p in every],  # type: ignore[arg-type]
     )
     plt.title("ms vs quality %, params: ·<1M o<10M O<50M @")
     widget.refresh()
