@@ -59,6 +59,7 @@ def _power_pairs(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Energy per inference above idle and mean power, per block from the power samples, paired over groups."""
     from core.telemetry.energy import energy_above_idle_j
+    from core.telemetry.updates import count_updates, few_updates_warning
 
     if power_source is None or sampler is None:
         return unmeasured(NO_SENSOR), unmeasured(NO_SENSOR)
@@ -76,7 +77,7 @@ def _power_pairs(
         why = "power samples do not cover every paired block (sensor gap or buffer overrun)"
         return unmeasured(why), unmeasured(why)
     total_j = [float(j or 0.0) for j in covered]
-    updates = [_updates(t, p_mw, b[1], b[2]) for b in blocks]
+    updates = [count_updates(t, p_mw, b[1], b[2]) for b in blocks]
     common = {
         "pairs": latency.get("pairs"),
         "processes": 1,
@@ -85,6 +86,7 @@ def _power_pairs(
         "block_s": latency.get("block_s"),
         "updates": updates,
         "min_updates": min(updates),
+        "warning": few_updates_warning(updates, None),  # blocks are short: a slow sensor repeats its value
         "source": power_source,
     }
     durations = [b[2] - b[1] for b in blocks]
@@ -118,15 +120,6 @@ def _ratio_block(
         "per_variant": {"unit": unit_key, **means},
         "reason": None,
     }
-
-
-def _updates(t: np.ndarray, p: np.ndarray, t0: float, t1: float) -> int:
-    """Distinct sensor updates inside [t0, t1]: readings that differ from the one before (the first compared with
-    the last reading before t0), since reading faster than the sensor refreshes only repeats its value."""
-    lo = max(0, int(np.searchsorted(t, t0, side="left")) - 1)
-    hi = int(np.searchsorted(t, t1, side="right"))
-    values = p[lo:hi]
-    return int(np.count_nonzero(np.diff(values) != 0)) if len(values) > 1 else 0
 
 
 def _finite(value: float) -> float | None:
