@@ -17,7 +17,6 @@ from typing import Any
 from core.report.comparison import headline_run
 from core.report.rows import metric_value
 
-
 # The figure each paired axis stands for: a baseline has a ratio of 1 only where it has that figure.
 AXIS_ATTRS = {"latency": "latency_s", "energy": "energy_j"}
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from dataclasses import asdict
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
