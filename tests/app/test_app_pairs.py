@@ -196,3 +196,15 @@ def test_run_screen_with_the_pair_panel(snap_compare, build_app, size):
         await pilot.pause()
 
     assert snap_compare(build_app(), terminal_size=size, run_before=show_pairs)
+
+
+def test_cli_progress_line_shows_the_forming_ratio():
+    from types import SimpleNamespace
+
+    from tui.cli.run import _Progress
+
+    shown: list[str] = []
+    progress = _Progress(["baseline", "q8"])
+    progress.status = SimpleNamespace(update=shown.append)
+    progress(pair(48, 1.12, [1.08, 1.16]))
+    assert shown == ["q8 / baseline: 1.12x (1.08-1.16), 48 pairs"]
