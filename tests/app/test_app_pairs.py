@@ -130,20 +130,18 @@ async def test_panel_says_why_when_there_is_nothing_to_pair(build_app, text_of):
 
 @dataclass(frozen=True)
 class PairedRow(Row):
-    """A row as core.report.rows makes it for a paired run (the fields the table reads by name)."""
+    """A row as core.report.rows makes it for a paired run: its `paired` block (ratio, ratio_ci95, pairs, method)."""
 
-    ratio: float | None = None
-    ratio_ci95: list[float] | None = None
-    pairs: int | None = None
-    method: str | None = None
+    paired: dict | None = None
 
 
 def paired_comparison() -> Comparison:
     metric = {m.key: m for m in METRICS}
+    latency = {"ratio": 1.12, "ratio_ci95": [1.08, 1.16], "pairs": 48, "method": "t-interval on log ratios"}
     rows = (
         Row(metric["size_bytes"], 606130.0, 153035.0, -74.8, None, None),
-        PairedRow(metric["latency_mean_s"], 4.1e-4, 4.6e-4, 12.2, False, None, 1.12, [1.08, 1.16], 48, "t"),
-        PairedRow(metric["energy_j"], None, None, None, None, "no power sensor", None, None),
+        PairedRow(metric["latency_mean_s"], 4.1e-4, 4.6e-4, 12.2, False, None, latency),
+        PairedRow(metric["energy_j"], None, None, None, None, "no power sensor", None),
     )
     return Comparison("baseline", "q8", rows, Verdict((), "undecided", "time not measured"))
 
@@ -198,13 +196,22 @@ def test_run_screen_with_the_pair_panel(snap_compare, build_app, size):
     assert snap_compare(build_app(), terminal_size=size, run_before=show_pairs)
 
 
-def test_cli_progress_line_shows_the_forming_ratio():
-    from types import SimpleNamespace
-
-    from tui.cli.run import _Progress
-
-    shown: list[str] = []
-    progress = _Progress(["baseline", "q8"])
-    progress.status = SimpleNamespace(update=shown.append)
-    progress(pair(48, 1.12, [1.08, 1.16]))
-    assert shown == ["q8 / baseline: 1.12x (1.08-1.16), 48 pairs"]
+async def test_paired_stage_counts_as_timing_and_names_its_steps(build_app, text_of):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        live = timing_run()
+        for event in (
+            {"type": "session", "state": "worker-start", "variant": "q8", "stage": "paired"},
+            {"type": "hello", "pid": 4343, "tensorflow": "2.21.0", "backend": "cpu", "variant": "q8",
+             "stage": "paired"},
+            {"type": "phase", "variant": "q8", "name": "paired", "rss_bytes": 5e8},
+            pair(20, 0.96, [0.94, 0.975]),
+        ):  # fmt: skip
+            live.apply(event)
+        screen = RunScreen(live, None, list(SENSORS_HERE))
+        app.push_screen(screen)
+        await pilot.pause()
+        assert screen.quiet and screen.timing  # the paired blocks are measured: quiet, as the timed loop is
+        phase = text_of(screen.query_one("#phase-line"))
+        assert "load › warm-up › paired timing (ABBA blocks)" in phase and "evaluating" not in phase
+        assert text_of(screen.query_one("#pair-lines")).rstrip().endswith("faster")

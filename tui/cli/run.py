@@ -16,7 +16,7 @@ from core.run.pinning import pin_setting
 from core.spec import CompressionSpec
 from tui.cli.modelargs import user_model_args
 from tui.cli.preflight import check_dataset, check_model, check_worker_python, check_writable, options_from
-from tui.view.format import fmt_ratio, fmt_seconds, fmt_value
+from tui.view.format import fmt_seconds, fmt_value
 from tui.view.tables import comparison_view, done_text, run_view
 
 console = Console(stderr=True)
@@ -133,11 +133,6 @@ class _Progress:
             self._set(
                 f"{v.name}: timing {v.iteration} it, mean {fmt_seconds(v.mean_s)}, CI ±{ci_text}"
                 + (f" (target {target:g}%)" if target is not None else "")
-            )
-        elif kind == "pair" and v.pair is not None:  # the paired ratio forming (at most about 1 Hz)
-            pairs = v.pair.get("pairs")
-            self._set(
-                f"{v.name} / baseline: {fmt_ratio(v.pair.get('ratio'), v.pair.get('ratio_ci95'))}, {pairs} pairs"
             )
         elif kind == "decode":  # the compress stage decoding evaluation images (core.data.imagenet)
             self._set(f"{v.name}: decoding images {event.get('done')}/{event.get('total')}")

@@ -57,13 +57,13 @@ def comparison_table(
 
 
 def row_ratio(row: Any) -> tuple[float, list[float] | None] | None:
-    """A row's paired ratio (compressed / baseline) and 95% interval, None where the row was not paired.
-
-    Read by name: rows of results saved before pairing have no such fields."""
-    ratio = getattr(row, "ratio", None)
+    """A row's paired ratio (compressed / baseline) and 95% interval from its `paired` block (core.report.rows),
+    None where the row was not paired (results saved before pairing, rows other than time, energy and power)."""
+    paired = getattr(row, "paired", None)
+    ratio = paired.get("ratio") if isinstance(paired, dict) else None
     if not isinstance(ratio, (int, float)):
         return None
-    ci = getattr(row, "ratio_ci95", None)
+    ci = paired.get("ratio_ci95") if isinstance(paired, dict) else None
     return float(ratio), list(ci) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
 
 
