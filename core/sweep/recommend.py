@@ -177,8 +177,8 @@ def recommend(
             rec.notes.append(
                 f"{best.point.setting} is a tie within noise with {', '.join(rec.ties_within_noise)} on "
                 f"{rec.objective} ({_figures(best, rec)} against {', '.join(_figures(c, rec) for c in tied)}; "
-                f"the {figure} overlap): the order between them is noise; measure longer "
-                "(--max-seconds, --repeat) to separate them"
+                f"the {figure} overlap): the order between them is noise; measure longer or with --repeat "
+                "to separate them"
             )
     ties = [c for c in meeting[1:] if _tie(c.objective_value, meeting[0].objective_value)]
     if ties:
