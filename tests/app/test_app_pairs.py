@@ -124,6 +124,9 @@ async def test_panel_says_why_when_there_is_nothing_to_pair(build_app, text_of):
         app.push_screen(screen)
         await pilot.pause()
         live.apply({"type": "result", "variant": "q8", "status": "complete"})
+        await pilot.pause(0.3)  # q8's own run is over, but the paired stage comes after it: still waiting
+        assert text_of(screen.query_one("#pair-lines")).strip() == "q8 / baseline: waiting for pairs"
+        live.apply({"type": "session", "state": "done", "status": "complete"})
         await wait_until(pilot, lambda: "not paired" in text_of(screen.query_one("#pair-lines")), "the end")
         assert text_of(screen.query_one("#pair-lines")).strip() == "q8 / baseline: not paired in this run"
 
@@ -196,22 +199,22 @@ def test_run_screen_with_the_pair_panel(snap_compare, build_app, size):
     assert snap_compare(build_app(), terminal_size=size, run_before=show_pairs)
 
 
-async def test_paired_stage_counts_as_timing_and_names_its_steps(build_app, text_of):
+async def test_paired_stage_counts_as_timing(build_app, text_of):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         live = timing_run()
         for event in (
-            {"type": "session", "state": "worker-start", "variant": "q8", "stage": "paired"},
-            {"type": "hello", "pid": 4343, "tensorflow": "2.21.0", "backend": "cpu", "variant": "q8",
-             "stage": "paired"},
-            {"type": "phase", "variant": "q8", "name": "paired", "rss_bytes": 5e8},
+            {"type": "result", "variant": "baseline", "status": "complete"},
+            {"type": "latency", "variant": "q8", "n": 900, "mean_s": 4.6e-4, "converged": True},
+            {"type": "result", "variant": "q8", "status": "complete"},
+            {"type": "session", "state": "paired", "message": "timing baseline and q8 in alternating blocks"},
             pair(20, 0.96, [0.94, 0.975]),
-        ):  # fmt: skip
+        ):
             live.apply(event)
         screen = RunScreen(live, None, list(SENSORS_HERE))
         app.push_screen(screen)
         await pilot.pause()
         assert screen.quiet and screen.timing  # the paired blocks are measured: quiet, as the timed loop is
         phase = text_of(screen.query_one("#phase-line"))
-        assert "load › warm-up › paired timing (ABBA blocks)" in phase and "evaluating" not in phase
+        assert "paired timing: baseline and compressed in alternating blocks" in phase
         assert text_of(screen.query_one("#pair-lines")).rstrip().endswith("faster")

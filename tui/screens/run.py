@@ -40,7 +40,6 @@ PLOT_SECONDS = 60.0
 # wait until timing ends (then they redraw the whole window from the sampler's buffers, nothing is lost). Redrawing
 # takes CPU from the model being timed on a small board; the benchmark bench_perturbation.py measures how much.
 QUIET_REFRESH_S = 1.0
-TIMED_PHASES = ("timing", "paired")  # "paired": baseline and compressed in alternating blocks (core.measure)
 QUIET_SNAPSHOT_S = 2.0
 DASHBOARD_MODES = {True: "quiet while timing", False: "live"}
 LOG_STYLES = {"error": "bold red", "warning": "yellow", "info": "", "debug": "dim"}
@@ -140,9 +139,9 @@ class RunScreen(Screen[None]):
 
     @property
     def timing(self) -> bool:
-        """Whether a variant's timed loop (its own, or the paired blocks against the baseline) is running now."""
+        """Whether a variant's timed loop, or the paired blocks of baseline and compressed, are running now."""
         current = self.live.variants.get(self.live.current) if self.live.current else None
-        return current is not None and current.phase in TIMED_PHASES
+        return self.live.session_state == "paired" or (current is not None and current.phase == "timing")
 
     @property
     def mode(self) -> str:

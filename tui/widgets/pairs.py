@@ -30,6 +30,7 @@ STOPPED = {
     "excludes_one": "interval clear of 1",
     "cap": "time cap reached",
 }
+SESSION_OVER = ("done", "cancelled")  # core.run.session's last states: no more pairs can come
 MIN_SCALE = 12  # cells: below this the scale says nothing, so it is left out
 
 
@@ -78,14 +79,15 @@ def interval_scale(ratio: float, ci95: tuple[float, float] | list[float], width:
     return text
 
 
-def pair_line(v: VariantState, name_width: int, width: int) -> Text:
-    """One variant's line: the figure, the pairs, the scale (where it fits) and the direction so far."""
+def pair_line(v: VariantState, name_width: int, width: int, over: bool) -> Text:
+    """One variant's line: the figure, the pairs, the scale (where it fits) and the direction so far; `over`: the
+    session has ended (pairs come after both variants' own runs, so a finished variant may still be paired)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{v.name:>{name_width}} / {BASELINE}: ", style="bold")
     final = v.paired_latency
     source: dict[str, Any] | None = final or v.pair
     if source is None or source.get("ratio") is None:
-        text.append("not paired in this run" if v.done else "waiting for pairs", style="dim italic")
+        text.append("not paired in this run" if over else "waiting for pairs", style="dim italic")
         return text
     ratio, ci95 = float(source["ratio"]), source.get("ratio_ci95")
     pairs = source.get("pairs")
@@ -115,7 +117,8 @@ def pair_lines(live: LiveState, width: int) -> Text:
     if not compressed:
         return Text("baseline only: no compressed variant to pair with it", style="dim")
     name_width = max(len(v.name) for v in compressed)
-    return Text("\n").join(pair_line(v, name_width, width) for v in compressed)
+    over = live.session_state in SESSION_OVER
+    return Text("\n").join(pair_line(v, name_width, width, over) for v in compressed)
 
 
 class PairPanel(Vertical):

@@ -23,9 +23,6 @@ PHASE_LABELS: dict[str, str] = {
     "evaluating": "evaluating",
 }
 
-# The paired stage's steps: baseline and compressed loaded in one process, timed in alternating blocks.
-PAIRED_LABELS: dict[str, str] = {"load": "load", "warmup": "warm-up", "paired": "paired timing (ABBA blocks)"}
-
 
 # The session's states in words, for the moments when no variant is in a phase.
 SESSION_STATES = {
@@ -34,6 +31,7 @@ SESSION_STATES = {
     "idle-done": "idle power measured",
     "worker-start": "starting the worker (TensorFlow import)",
     "worker-exit": "worker finished",
+    "paired": "paired timing: baseline and compressed in alternating blocks",
     "done": "done",
     "cancelled": "cancelled",
 }
@@ -59,8 +57,7 @@ def phase_line(variants: list[VariantState], session_state: str | None) -> Text:
         stage = f"{running.stage} " if running.stage else ""
         text.append(f"starting the {stage}worker (TensorFlow import)", style="italic")
         return text
-    labels = PAIRED_LABELS if running.phase == "paired" or running.stage == "paired" else PHASE_LABELS
-    for i, (key, label) in enumerate(labels.items()):
+    for i, (key, label) in enumerate(PHASE_LABELS.items()):
         if i:
             text.append("›", style="dim")
         style = "bold reverse" if key == running.phase else "dim"
