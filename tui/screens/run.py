@@ -139,9 +139,11 @@ class RunScreen(Screen[None]):
 
     @property
     def timing(self) -> bool:
-        """Whether a variant's timed loop, or the paired blocks of baseline and compressed, are running now."""
+        """Whether a variant's timed loop, or paired timing (session state "paired"), is running now."""
+        if self.live.session_state == "paired":
+            return True
         current = self.live.variants.get(self.live.current) if self.live.current else None
-        return self.live.session_state == "paired" or (current is not None and current.phase == "timing")
+        return current is not None and current.phase == "timing"
 
     @property
     def mode(self) -> str:
