@@ -203,3 +203,19 @@ def test_each_sweep_point_is_paired_with_its_own_baseline(tmp_path: Path):
     assert q8_line["sweep"]["baseline_key"] == base_line["sweep"]["key"]
     p = point_of(q8_line, 1)
     assert p is not None and p.ratio("latency") == (1.1, (1.05, 1.15))
+
+
+def test_the_exported_front_carries_the_ratios():
+    from core.sweep.export import export_rows, front_csv
+
+    points = [BASE, Q16, P50]
+    rows = {r["setting"]: r for r in export_rows(points, {"m": pareto_front(points)})}
+    assert set(rows) == {"baseline", "q16"}  # p0.5 is beaten by q16
+    q16 = rows["q16"]
+    assert (q16["latency_ratio"], q16["latency_ratio_low"], q16["latency_ratio_high"]) == (
+        0.994,
+        0.985,
+        1.003,
+    )
+    assert rows["baseline"]["latency_ratio"] == 1.0 and q16["energy_ratio"] is None
+    assert front_csv(list(rows.values())).splitlines()[0].endswith("energy_ratio_high,pairs")
