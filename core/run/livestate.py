@@ -42,6 +42,8 @@ class VariantState:
         # The worker's own "result" event (a replay has it without the session's "run").
         self.result_status: str | None = None
         self.run: dict[str, Any] | None = None  # the session's RunResult block once the variant is over
+        # The paired ratio against the baseline as it forms (the last "pair" event: pairs, ratio, ratio_ci95).
+        self.pair: dict[str, Any] | None = None
 
     @property
     def iteration(self) -> int | None:
@@ -62,6 +64,12 @@ class VariantState:
     def converged(self) -> bool | None:
         """None while timing runs; then whether the CI met its target within the caps."""
         return None if self.latency is None else bool(self.latency.get("converged"))
+
+    @property
+    def paired_latency(self) -> dict[str, Any] | None:
+        """The final paired latency figures once the session filed them (`run["paired"]["latency"]`), else None."""
+        block = ((self.run or {}).get("paired") or {}).get("latency")
+        return block if isinstance(block, dict) and block.get("ratio") is not None else None
 
     @property
     def done(self) -> bool:
@@ -105,6 +113,8 @@ class VariantState:
             self.ops = fields
         elif kind == "eval":
             self.eval = fields
+        elif kind == "pair":
+            self.pair = fields
         elif kind == "log" and event.get("level") in ("warning", "error"):
             self.warnings.append(str(event.get("message")))
         elif kind == "error":

@@ -33,15 +33,29 @@ def export_rows(points: list[Point], fronts: dict[str, FrontResult]) -> list[dic
                         "fidelity": p.fidelity,
                         "accuracy_drop_points": accuracy_drop_points(p, base, kind),
                         "params": p.params,
+                        **_ratios(p),
                     }
                 )
     return rows
 
 
+def _ratios(p: Point) -> dict[str, float | None]:
+    """The paired ratios against the baseline, their 95% bounds and the latency pairs (None before pairing)."""
+    out: dict[str, float | None] = {}
+    for axis in ("latency", "energy"):
+        found = p.ratio(axis)
+        out[f"{axis}_ratio"] = found[0] if found else None
+        out[f"{axis}_ratio_low"] = found[1][0] if found else None
+        out[f"{axis}_ratio_high"] = found[1][1] if found else None
+    out["pairs"] = p.pairs
+    return out
+
+
 def front_csv(rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     fields = ["model", "board", "setting", "size_bytes", "latency_s", "energy_j", "top1", "fidelity",
-              "accuracy_drop_points", "params"]  # fmt: skip
+              "accuracy_drop_points", "params", "latency_ratio", "latency_ratio_low", "latency_ratio_high",
+              "energy_ratio", "energy_ratio_low", "energy_ratio_high", "pairs"]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
     for row in rows:

@@ -3,6 +3,10 @@
 Accuracy is top-1 where the evaluation set has labels; otherwise fidelity (`accuracy.fidelity.agreement`, or a
 top-level `fidelity.agreement`: how often the compressed model agrees with the baseline), so a model without
 labels still has a quality axis. Missing figures stay None, never 0.
+
+Time and energy are also read as paired ratios (`run["paired"]`: the point against a baseline timed interleaved
+with it, core.measure's ABBA blocks) with their 95% intervals; the baseline is 1 exactly. Lines written before
+pairing have no ratios (None), and the front and the recommendation fall back to the per-variant figures.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from typing import Any
 
 from core.report.comparison import headline_run
 from core.report.rows import metric_value
+
+# The figure each paired axis stands for: a baseline has a ratio of 1 only where it has that figure.
+AXIS_ATTRS = {"latency": "latency_s", "energy": "energy_j"}
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,22 @@ class Point:
     index: int  # line number in the sweep file (0-based), to open its full result
     latency_ci_pct: float | None = None  # 95% CI half-width of the mean latency, % of the mean
     board: str | None = None  # the board kind of a fleet sweep (core.sweep.cluster); None on one machine
+    latency_ratio: float | None = None  # paired: mean latency / the baseline's, from interleaved blocks
+    latency_ratio_ci95: tuple[float, float] | None = None
+    energy_ratio: float | None = None  # paired: energy per inference / the baseline's
+    energy_ratio_ci95: tuple[float, float] | None = None
+    pairs: int | None = None  # latency pairs the ratio rests on
 
     @property
     def is_baseline(self) -> bool:
         return self.setting == "baseline"
+
+    def ratio(self, axis: str) -> tuple[float, tuple[float, float]] | None:
+        """The paired ratio of `axis` ("latency" or "energy") and its 95% interval; the baseline's is 1 exactly."""
+        if self.is_baseline:
+            return (1.0, (1.0, 1.0)) if getattr(self, AXIS_ATTRS[axis]) is not None else None
+        value, ci = getattr(self, f"{axis}_ratio"), getattr(self, f"{axis}_ratio_ci95")
+        return None if value is None or ci is None else (value, ci)
 
     def quality(self, kind: str) -> float | None:
         """Top-1 or fidelity, as `kind` says ("top1" or "fidelity")."""
@@ -56,6 +75,7 @@ def point_of(record: dict[str, Any], index: int) -> Point | None:
     run = point_run(record)
     if not isinstance(sweep, dict) or run is None:
         return None
+    latency, energy = (_paired(run, axis) for axis in ("latency", "energy"))
     return Point(
         key=str(sweep.get("key")),
         model=str(sweep.get("model") or record.get("model")),
@@ -70,7 +90,26 @@ def point_of(record: dict[str, Any], index: int) -> Point | None:
         index=index,
         latency_ci_pct=metric_value(run, ("latency", "ci95_halfwidth_pct")),
         board=sweep.get("board"),
+        latency_ratio=latency[0],
+        latency_ratio_ci95=latency[1],
+        energy_ratio=energy[0],
+        energy_ratio_ci95=energy[1],
+        pairs=latency[2],
     )
+
+
+def _paired(run: dict[str, Any], axis: str) -> tuple[float | None, tuple[float, float] | None, int | None]:
+    """(ratio, 95% interval, pairs) of one axis of `run["paired"]`; Nones where the line has no such figure."""
+    block = (run.get("paired") or {}).get(axis)
+    if not isinstance(block, dict):
+        return None, None, None
+    ratio = metric_value(block, ("ratio",))
+    ci = block.get("ratio_ci95")
+    interval = None
+    if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(x, (int, float)) for x in ci):
+        interval = (float(ci[0]), float(ci[1]))
+    pairs = block.get("pairs")
+    return ratio, interval, pairs if isinstance(pairs, int) and not isinstance(pairs, bool) else None
 
 
 def _fidelity(run: dict[str, Any]) -> float | None:

@@ -4,11 +4,17 @@ Constraints: accuracy drop against the baseline (points), size (MB, 10^6 bytes),
 whose figure for a constraint is missing does not meet it (unknown is not "within"). When no point meets every
 constraint, the closest point is given: the smallest sum, over the constraints it breaks, of the overshoot
 divided by the limit (an accuracy limit of 0 points counts as 1 point, so the division is defined).
+
+Time and energy are ranked by their paired ratios against the baseline where every ranked point has one (the
+figures the front reads, core.sweep.pareto), else by the mean figures. A runner-up whose interval overlaps the
+choice's is a tie within noise: the recommendation names it (`ties_within_noise`), since measuring again could
+swap them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.errors import UserError
 from core.sweep.points import Point, accuracy_drop_points, baseline_of, quality_kind
@@ -49,6 +55,41 @@ class Recommendation:
     runners_up: list[Candidate] = field(default_factory=list)
     closest: Candidate | None = None
     notes: list[str] = field(default_factory=list)
+    ties_within_noise: list[str] = field(default_factory=list)  # settings the best cannot be told apart from
+    by_ratio: bool = False  # ranked by paired ratios against the baseline (else by the mean figures)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recommendation as `tocompress recommend --json` writes it."""
+        return {
+            "model": self.model,
+            "objective": self.objective,
+            "by_ratio": self.by_ratio,
+            "best": _candidate_dict(self.best),
+            "runners_up": [_candidate_dict(c) for c in self.runners_up],
+            "closest": _candidate_dict(self.closest),
+            "ties_within_noise": list(self.ties_within_noise),
+            "notes": list(self.notes),
+        }
+
+
+def _candidate_dict(c: Candidate | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    found = c.point.ratio("latency"), c.point.ratio("energy")
+    return {
+        "setting": c.point.setting,
+        "key": c.point.key,
+        "objective_value": c.objective_value,
+        "accuracy_drop_points": c.accuracy_drop_points,
+        "broken": list(c.broken),
+        "size_bytes": c.point.size_bytes,
+        "latency_s": c.point.latency_s,
+        "energy_j": c.point.energy_j,
+        "latency_ratio": found[0][0] if found[0] else None,
+        "latency_ratio_ci95": list(found[0][1]) if found[0] else None,
+        "energy_ratio": found[1][0] if found[1] else None,
+        "energy_ratio_ci95": list(found[1][1]) if found[1] else None,
+    }
 
 
 def _check(point: Point, drop: float | None, c: Constraints) -> tuple[tuple[str, ...], float]:
@@ -110,11 +151,15 @@ def recommend(
         broken, distance = _check(p, drop, constraints)
         ranked.append(Candidate(p, value, drop, broken, distance))
 
+    paired = [c.point.ratio(rec.objective) for c in ranked] if rec.objective in ("latency", "energy") else []
+    rec.by_ratio = bool(paired) and all(paired)
+
     # Lower objective first; ties go to the smaller accuracy drop, then the smaller file, then the name.
     def order(c: Candidate) -> tuple[float, float, float, str]:
         drop = c.accuracy_drop_points if c.accuracy_drop_points is not None else float("inf")
         size = c.point.size_bytes if c.point.size_bytes is not None else float("inf")
-        return (c.objective_value, drop, size, c.point.setting)
+        found = c.point.ratio(rec.objective) if rec.by_ratio else None
+        return (found[0] if found else c.objective_value, drop, size, c.point.setting)
 
     ranked.sort(key=order)
     meeting = [c for c in ranked if not c.broken]
@@ -123,12 +168,17 @@ def recommend(
         rec.closest = near[0] if near else None
         return rec
     rec.best, rec.runners_up = meeting[0], meeting[1 : 1 + top]
-    if rec.objective in ("latency", "energy"):  # energy is power times time: at least latency's noise
-        noisy = [c.point.setting for c in rec.runners_up if _inside_ci(rec.best, c)]
-        if noisy:
+    if rec.objective in ("latency", "energy"):
+        best = rec.best
+        tied = [c for c in meeting[1:] if _within_noise(best, c, rec.objective, rec.by_ratio)]
+        rec.ties_within_noise = [c.point.setting for c in tied]
+        if tied:
+            figure = "paired ratios' 95% intervals" if rec.by_ratio else "95% latency CIs"
             rec.notes.append(
-                f"{', '.join(noisy)} within the 95% latency CIs of {rec.best.point.setting}: "
-                "the order between them is noise; measure longer (--max-seconds, --repeat) to separate them"
+                f"{best.point.setting} is a tie within noise with {', '.join(rec.ties_within_noise)} on "
+                f"{rec.objective} ({_figures(best, rec)} against {', '.join(_figures(c, rec) for c in tied)}; "
+                f"the {figure} overlap): the order between them is noise; measure longer or with --repeat "
+                "to separate them"
             )
     ties = [c for c in meeting[1:] if _tie(c.objective_value, meeting[0].objective_value)]
     if ties:
@@ -140,13 +190,29 @@ def recommend(
     return rec
 
 
-def _inside_ci(a: Candidate, b: Candidate) -> bool:
-    """The two objective values differ by less than both points' latency CIs (core.report.comparison.inside_ci's rule)."""
+def _within_noise(a: Candidate, b: Candidate, axis: str, by_ratio: bool) -> bool:
+    """Whether a and b cannot be told apart on `axis`: their paired ratio intervals overlap, or (before pairing)
+    the two figures differ by less than both points' latency CIs (energy is power times time: at least latency's
+    noise)."""
+    if by_ratio:
+        ra, rb = a.point.ratio(axis), b.point.ratio(axis)
+        return ra is not None and rb is not None and ra[1][0] <= rb[1][1] and rb[1][0] <= ra[1][1]
     ha, hb = a.point.latency_ci_pct, b.point.latency_ci_pct
     if ha is None or hb is None:
         return False
     va, vb = a.objective_value, b.objective_value
     return abs(vb - va) <= abs(va) * ha / 100 + abs(vb) * hb / 100
+
+
+def _figures(c: Candidate, rec: Recommendation) -> str:
+    """`q8 1.004x (0.995-1.013)` by ratio, else `q8 0.41 ms ±0.7%` (the objective's figure and its CI)."""
+    found = c.point.ratio(rec.objective) if rec.by_ratio else None
+    if found is not None:
+        return f"{c.point.setting} {found[0]:.3f}x ({found[1][0]:.3f}-{found[1][1]:.3f})"
+    ci = c.point.latency_ci_pct
+    unit = ("ms", 1e3) if rec.objective == "latency" else ("mJ", 1e3)
+    spread = f" ±{ci:.1f}%" if ci is not None else ""
+    return f"{c.point.setting} {c.objective_value * unit[1]:.4g} {unit[0]}{spread}"
 
 
 def _tie(a: float, b: float) -> bool:

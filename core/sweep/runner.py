@@ -172,7 +172,7 @@ class SweepRunner:
             model=model,
             compression=spec,
             options=RunOptions(**asdict(plan.options)),
-            include_baseline=False,
+            include_baseline=True,  # paired: a baseline interleaved with every point (drift cancels)
             dataset=plan.dataset,
             **plan.session,
         )
@@ -185,8 +185,9 @@ class SweepRunner:
             self._session = None
 
     def _line(self, model: str, spec: CompressionSpec, key: str, result: dict[str, Any]) -> dict[str, Any]:
-        """A complete result as `run` writes it; a point's also carries its model's baseline run, so the line
-        alone has the comparison and the verdict (the `sweep` block says the baseline came from `baseline_key`)."""
+        """A complete result as `run` writes it; a point's also carries a baseline run, so the line alone has the
+        comparison and the verdict: its own paired one, or (a session without one) its model's baseline point's.
+        The `sweep` block names that baseline point in `baseline_key`."""
         sweep: dict[str, Any] = {
             "key": key,
             "model": model,
@@ -197,16 +198,16 @@ class SweepRunner:
             "weights": self.plan.weights,
         }
         if any(r.get("status") == "failed" for r in result.get("runs") or []):
-            result = {
-                **result,
-                "status": "failed",
-            }  # its own variant failed (killed for memory, say): no point
+            # its own variant failed (killed for memory, say): no point
+            result = {**result, "status": "failed"}
         if not spec.is_baseline:
             base_key = self.plan.key(model, BASELINE)
             base_record = self.store.find(base_key)
             base = point_run(base_record) if base_record else None
             own = [r for r in result.get("runs") or [] if baseline_run({"runs": [r]}) is None]
-            if base is not None and own:
+            if base is not None and baseline_run(result) is not None:  # paired with its own baseline run
+                sweep["baseline_key"] = base_key
+            elif base is not None and own:
                 created = result.get("created")
                 result = make_result_file(
                     model, result.get("environment") or {}, [base, *own], result["status"], result["errors"]

@@ -73,10 +73,11 @@ async def test_open_point_and_export_front(build_app, tmp_path: Path):
         await pilot.press("e")
         await pilot.pause()
         rows = list(csv.DictReader((tmp_path / "s.front.csv").open()))
-        # digits-cnn (no energy, so size, latency, top-1): only q8 is beaten, by q8+p0.05 (smaller, same time
-        # and top-1); every other point is best at some trade-off.
+        # digits-cnn (no energy, so size, latency, top-1; a file from before pairing, so latency within each
+        # point's 5% CI): its latencies (0.512-0.540 ms) are all ties, so q8+p0.05 (smallest at the best top-1)
+        # beats every point but q6 (smaller still, lower top-1).
         digits = {r["setting"] for r in rows if r["model"] == "digits-cnn"}
-        assert digits == {"baseline", "q16", "q6", "p0.25", "p0.5", "q8+p0.05"}
+        assert digits == {"q6", "q8+p0.05"}
         mobile = {r["setting"] for r in rows if r["model"] == "mobilenet-v2"}
         assert mobile == {"baseline", "q8", "q6", "p0.25"}  # q8: smallest but one; q6: smallest
         assert (tmp_path / "s.front.json").exists()

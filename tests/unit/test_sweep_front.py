@@ -115,7 +115,8 @@ def test_recommend_says_when_runner_up_is_inside_the_latency_ci():
     rec = recommend(points, "latency", Constraints(max_accuracy_drop_points=1.0))
     # baseline 10 ms (CI 0.5 ms) vs q16 11 ms (CI 0.55 ms): 1 ms apart > 1.05 ms? no: 1.0 <= 1.05, so noise.
     assert rec.best is not None and rec.best.point.setting == "baseline"
-    assert any(n.startswith("q16 within the 95% latency CIs of baseline") for n in rec.notes)
+    assert rec.ties_within_noise == ["q16"]  # q8 (12 ms, CI 0.6) is 2 ms away > 0.5 + 0.6: not a tie
+    assert any(n.startswith("baseline is a tie within noise with q16 on latency") for n in rec.notes)
 
 
 def test_a_point_exactly_at_the_accuracy_limit_meets_it():

@@ -4,19 +4,29 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from core.atomic import write_atomic
 from core.sweep.grid import PAPER_SETTINGS, expand_settings
 from core.sweep.points import Point, by_model, points_of
 from core.sweep.recommend import OBJECTIVES, Candidate, Constraints, Recommendation, RecommendError, recommend
 from core.sweep.store import read_sweep
-from tui.cli.preflight import UsageError, check_dataset, check_model, check_worker_python, options_from
-from tui.view.format import MISSING, fmt_bytes, fmt_seconds
+from tui.cli.preflight import (
+    UsageError,
+    check_dataset,
+    check_model,
+    check_worker_python,
+    check_writable,
+    options_from,
+)
+from tui.view.format import MISSING, fmt_bytes, fmt_ratio, fmt_seconds
 
 console = Console(stderr=True, soft_wrap=True)  # lines stay whole in logs (nohup, tmux)
 
@@ -68,6 +78,9 @@ def add_parsers(sub: Any, add_run_options: Callable[[argparse.ArgumentParser], N
     rec.add_argument("--model", default=None, help="only this model of the file")
     rec.add_argument(
         "--fallback", action="store_true", help="rank by latency when the objective is unmeasured"
+    )
+    rec.add_argument(
+        "--json", dest="json_path", default=None, help="also write the recommendation(s) as JSON here"
     )
 
 
@@ -184,6 +197,8 @@ def _duration(seconds: float) -> str:
 
 
 def recommend_command(args: argparse.Namespace) -> int:
+    json_path = getattr(args, "json_path", None)
+    check_writable(json_path)
     records, note = read_sweep(args.file)
     if note:
         console.print(f"[yellow]{args.file}: {note}[/]")
@@ -195,6 +210,7 @@ def recommend_command(args: argparse.Namespace) -> int:
     constraints = Constraints(args.max_accuracy_drop, args.max_size_mb, args.max_latency_ms)
     out = Console(soft_wrap=True)
     code = 0
+    answers: list[dict[str, Any]] = []
     for group, points in groups.items():
         try:
             rec = recommend(points, args.objective, constraints, fallback=args.fallback)
@@ -204,12 +220,16 @@ def recommend_command(args: argparse.Namespace) -> int:
             code = 2
             continue
         out.print(render_recommendation(rec, constraints, len(points)), markup=False, highlight=False)
+        answers.append(rec.to_dict())
         code = code or (0 if rec.best else 1)
     from tui.view.boards import render_cross_board
 
     table = render_cross_board([p for ps in groups.values() for p in ps])
     if table:
         out.print(table, markup=False, highlight=False)
+    if json_path is not None:
+        doc = {"file": args.file, "constraints": asdict(constraints), "recommendations": answers}
+        write_atomic(Path(json_path), [json.dumps(doc, indent=2).encode()])
     return code
 
 
@@ -234,9 +254,15 @@ def figures(c: Candidate) -> str:
     )
     energy = MISSING if p.energy_j is None else f"{p.energy_j * 1e3:.3g} mJ"
     return (
-        f"size {fmt_bytes(p.size_bytes)}, latency {fmt_seconds(p.latency_s)}, energy {energy}, "
-        f"{quality} (drop {drop})"
+        f"size {fmt_bytes(p.size_bytes)}, latency {fmt_seconds(p.latency_s)}{_ratio(p, 'latency')}, "
+        f"energy {energy}{_ratio(p, 'energy')}, {quality} (drop {drop})"
     )
+
+
+def _ratio(p: Point, axis: str) -> str:
+    """` (1.12x baseline, 1.08-1.16)` where the point was paired with the baseline; nothing for the baseline."""
+    found = None if p.is_baseline else p.ratio(axis)
+    return "" if found is None else f" ({fmt_ratio(found[0], found[1])} baseline)"
 
 
 def render_recommendation(rec: Recommendation, c: Constraints, n_points: int) -> str:

@@ -1,4 +1,5 @@
-"""The live view of one run: progress, power, load, memory, per-op time and a log, redrawn a few times a second.
+"""The live view of one run: progress, the paired ratio forming, power, load, memory, per-op time and a log,
+redrawn a few times a second.
 
 `LiveRun` is core.run.livestate's run state plus what only the dashboard needs (the log lines, the outcome); the App's
 message handlers feed it events, and the screen only reads it (and the sampler's snapshot) from its refresh timer,
@@ -21,6 +22,7 @@ from core.run.livestate import LiveState, VariantState
 from tui.screens.dialogs import ConfirmScreen
 from tui.view.format import fmt_bytes, fmt_seconds
 from tui.widgets.ops import OpsPanel
+from tui.widgets.pairs import BASELINE, PairPanel
 from tui.widgets.panels import (
     GPU_SOURCES,
     POWER_SOURCES,
@@ -96,7 +98,7 @@ def log_lines(event: dict[str, Any], v: VariantState | None) -> list[tuple[str, 
 
 
 class RunScreen(Screen[None]):
-    """Progress across the top, four live panels in a grid, the log at the bottom."""
+    """Progress and the paired ratio across the top, four live panels in a grid, the log at the bottom."""
 
     BINDINGS = [
         Binding("x", "cancel_run", "Cancel run"),
@@ -121,6 +123,7 @@ class RunScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProgressPanel(id="progress")
+        yield PairPanel(sum(n != BASELINE for n in self.live.variant_names), id="pairs")
         with Grid(id="panels"):
             yield PowerPanel(id="power", classes="panel")
             yield LoadPanel(id="load", classes="panel")
@@ -188,6 +191,7 @@ class RunScreen(Screen[None]):
         )
         self.query_one(LoadPanel).update_from(snapshot, live.started_at, gpu_reason, plots)
         self.query_one(MemoryPanel).update_from(snapshot, gpu_reason, plots)
+        self.query_one(PairPanel).show(live)
         ops = {name: v.ops for name, v in live.variants.items() if v.ops}
         self.query_one(OpsPanel).show_ops(ops, live.current)
         self._write_new_log_lines()

@@ -66,6 +66,18 @@ def fmt_value(value: float | None, unit: str) -> str:
     return fmt_count(value) if float(value).is_integer() else f"{value:.4g}"
 
 
+def fmt_ratio(ratio: float | None, ci95: tuple[float, float] | list[float] | None = None) -> str:
+    """A paired ratio and its 95% interval: `1.12x (1.08-1.16)`; three decimals when the interval is under 0.04
+    wide, so a 0.6% difference still shows (`0.994x (0.985-1.003)`)."""
+    if ratio is None:
+        return MISSING
+    if ci95 is None:
+        return f"{ratio:.3f}x"
+    lo, hi = ci95
+    digits = 2 if hi - lo >= 0.04 else 3
+    return f"{ratio:.{digits}f}x ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
 def fmt_count(value: float | None) -> str:
     """A count with thousands separators (params, iterations)."""
     return MISSING if value is None else f"{value:,.0f}"

@@ -16,7 +16,7 @@ from rich.text import Text
 from core.report.comparison import Comparison
 from core.report.rows import METRICS, metric_value, missing_reason, shown
 from core.report.variant_summary import what_was_done
-from tui.view.format import NEUTRAL_STYLE, change_style, change_text, fmt_value
+from tui.view.format import NEUTRAL_STYLE, change_style, change_text, fmt_ratio, fmt_value
 
 
 def _table(title: str | None, boxed: bool) -> Table:
@@ -32,18 +32,47 @@ def comparison_table(
     title: str | None = None,
     boxed: bool = False,
 ) -> Table:
-    """Metric | reference | other | change; rows neither run measured are left out (`unmeasured_line` names them)."""
+    """Metric | reference | other | change, and the paired ratio with its 95% interval where a row has one (time,
+    energy, power of a paired run); rows neither run measured are left out (`unmeasured_line` names them)."""
     table = _table(title, boxed)
+    paired = any(row_ratio(row) is not None for row in comparison.rows)
     table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column(base_label or comparison.baseline, ratio=2, justify="right", no_wrap=True)
     table.add_column(comp_label or comparison.compressed, ratio=2, justify="right", no_wrap=True)
     table.add_column("change", ratio=2, justify="right", no_wrap=True)
+    if paired:
+        table.add_column("ratio (95%)", ratio=3, justify="right", no_wrap=True)
     for row in comparison.rows:
         if row.measured:
-            table.add_row(
-                row.label, fmt_value(row.base, row.unit), fmt_value(row.comp, row.unit), change_text(row)
-            )
+            cells: list[Any] = [
+                row.label,
+                fmt_value(row.base, row.unit),
+                fmt_value(row.comp, row.unit),
+                change_text(row),
+            ]
+            if paired:
+                cells.append(ratio_text(row))
+            table.add_row(*cells)
     return table
+
+
+def row_ratio(row: Any) -> tuple[float, list[float] | None] | None:
+    """A row's paired ratio (compressed / baseline) and 95% interval from its `paired` block (core.report.rows),
+    None where the row was not paired (results saved before pairing, rows other than time, energy and power)."""
+    paired = getattr(row, "paired", None)
+    ratio = paired.get("ratio") if isinstance(paired, dict) else None
+    if not isinstance(ratio, (int, float)):
+        return None
+    ci = paired.get("ratio_ci95") if isinstance(paired, dict) else None
+    return float(ratio), list(ci) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
+
+
+def ratio_text(row: Any) -> Text:
+    """`1.12x (1.08-1.16)` coloured as the row's change is (green better, red worse, dim within the noise)."""
+    found = row_ratio(row)
+    if found is None:
+        return Text("")
+    return Text(fmt_ratio(*found), style=change_style(row.better))
 
 
 def verdict_text(comparison: Comparison) -> Text:

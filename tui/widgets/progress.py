@@ -31,6 +31,7 @@ SESSION_STATES = {
     "idle-done": "idle power measured",
     "worker-start": "starting the worker (TensorFlow import)",
     "worker-exit": "worker finished",
+    "paired": "paired timing: baseline and compressed in alternating blocks",
     "done": "done",
     "cancelled": "cancelled",
 }
