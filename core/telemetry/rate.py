@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the source probes (detect) run without it on a board
+    import numpy as np
 
 
 def achieved_rate_hz(t_s: np.ndarray) -> float | None:
     """Samples per second over the span of `t_s` (finite timestamps only); None with fewer than two or no span."""
+    import numpy as np
+
     t = np.asarray(t_s, dtype=float)
     t = t[np.isfinite(t)]
     if len(t) < 2 or t[-1] <= t[0]:
