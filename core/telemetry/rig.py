@@ -39,6 +39,9 @@ def without_sources(statuses: Sequence[SourceStatus]) -> list[SourceStatus]:
     return [replace(s, source=None) for s in statuses]
 
 
+IDLE_MIN_SAMPLES = 3  # idle power from fewer samples than this is no measurement
+
+
 class TelemetryRig:
     """`start()` probes, selects and samples; `measure_idle()`, `set_worker_pid()`, `record_event()`; `stop()`, `close()`.
 
@@ -109,10 +112,13 @@ class TelemetryRig:
         return self.statuses
 
     def measure_idle(self, seconds: float, cancel: threading.Event | None = None) -> float | None:
-        """Mean power over `seconds` before any model runs (the paper deducts it); None without a power source,
-        when `seconds` <= 0, or when cancelled meanwhile."""
+        """Median power over `seconds` (stretched to IDLE_MIN_SAMPLES samples) before any model runs (the paper
+        deducts it); None without a power source, when `seconds` <= 0, or when cancelled meanwhile."""
         if self.sampler is None or self.power_source is None or seconds <= 0:
             return None
+        rate_hz = self.sampler.rates_hz.get(self.power_source)
+        if rate_hz:  # a slow sensor is sampled slowly (core.telemetry.rate): wait for a few samples at least
+            seconds = max(seconds, IDLE_MIN_SAMPLES / rate_hz)
         t0 = time.monotonic()
         if (cancel or threading.Event()).wait(seconds):
             return None
