@@ -37,7 +37,7 @@ def energy_lines(result: dict[str, Any]) -> list[tuple[str, bool]]:
             )
         sensor = []
         if power.get("sensor_update_interval_ms"):
-            sensor.append(f"sensor refresh {power['sensor_update_interval_ms']:.3g} ms")
+            sensor.append(f"sensor refresh {power['sensor_update_interval_ms']:,.4g} ms")
         if power.get("sampling_rate_hz"):
             sensor.append(f"sampled at {power['sampling_rate_hz']:.3g} Hz")
         updates = power.get("sensor_updates_per_window") or []

@@ -61,7 +61,7 @@ def power_subtitle(source: str, achieved_hz: float | None, context: Any) -> str:
     ]
     if context is not None:
         refresh = context.update_interval_ms
-        parts.append(f"sensor {refresh:.3g} ms" if refresh else "sensor refresh unknown")
+        parts.append(f"sensor {refresh:,.4g} ms" if refresh else "sensor refresh unknown")
         parts.append("calibrated" if context.calibration is not None else "uncalibrated")
     return " · ".join(parts)
 
