@@ -6,6 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def fmt_ms(ms: float) -> str:
+    """A sensor's refresh in words: "422 ms", "8.11 ms" (whole milliseconds from 10 up, as a datasheet gives them)."""
+    return f"{ms:,.0f} ms" if ms >= 10 else f"{ms:.3g} ms"
+
+
 def _joules(value: float) -> str:
     return f"{value * 1000:.3g} mJ" if abs(value) < 1 else f"{value:.3g} J"
 
@@ -37,7 +42,7 @@ def energy_lines(result: dict[str, Any]) -> list[tuple[str, bool]]:
             )
         sensor = []
         if power.get("sensor_update_interval_ms"):
-            sensor.append(f"sensor refresh {power['sensor_update_interval_ms']:,.4g} ms")
+            sensor.append(f"sensor refresh {fmt_ms(power['sensor_update_interval_ms'])}")
         if power.get("sampling_rate_hz"):
             sensor.append(f"sampled at {power['sampling_rate_hz']:.3g} Hz")
         updates = power.get("sensor_updates_per_window") or []

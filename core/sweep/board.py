@@ -242,7 +242,8 @@ def measure(request: dict[str, Any], result_path: Path) -> None:
         workdir=result_path.parent.parent.parent / "runs",
         sysfs_root=os.environ.get("TOCOMPRESS_SYSFS_ROOT") or "/sys",
         sources=request.get("sources"),
-        include_baseline=True,  # paired with a baseline on the same board, as core.sweep.runner does
+        # paired with a baseline on the same board, as core.sweep.runner does (not with --no-paired)
+        include_baseline=bool(request["options"].get("paired", True)),
         dataset=request.get("dataset"),
         weights=request.get("weights"),
     )

@@ -172,7 +172,8 @@ class SweepRunner:
             model=model,
             compression=spec,
             options=RunOptions(**asdict(plan.options)),
-            include_baseline=True,  # paired: a baseline interleaved with every point (drift cancels)
+            # paired: a baseline interleaved with every point (drift cancels); --no-paired: the baseline point's
+            include_baseline=plan.options.paired,
             dataset=plan.dataset,
             **plan.session,
         )

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
 TINY = ["--min-seconds", "0.5", "--max-seconds", "1", "--min-iters", "5", "--warmup", "1", "--trace-passes", "0",
-        "--idle-seconds", "0.2", "--eval-limit", "20"]  # fmt: skip
+        "--idle-seconds", "0.2", "--eval-limit", "20", "--no-paired"]  # fmt: skip  # pairing: test_sweep_paired
 QUIET_ENV = {  # a quiet worker, by Dask's own configuration keys (core.sweep.board.QUIET_DASK_CONFIG)
     "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
     "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",

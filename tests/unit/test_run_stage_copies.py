@@ -27,7 +27,8 @@ def test_runner_options_read_every_default_it_keeps():
 
 
 def test_worker_stage_names_are_the_spec_stage_names():
-    assert worker_main.STAGES == STAGES
+    """The user-facing stages, plus the paired stage that only the session asks for (core.run.session)."""
+    assert worker_main.STAGES == (*STAGES, "paired")
 
 
 def test_a_run_stage_process_keeps_keras_out():

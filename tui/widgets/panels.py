@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline
 
+from core.report.energy_text import fmt_ms
 from core.telemetry.detect import GPU_PREFERENCE, POWER_PREFERENCE
 from core.telemetry.rate import achieved_rate_hz
 from tui.view.format import fmt_bytes
@@ -61,7 +62,7 @@ def power_subtitle(source: str, achieved_hz: float | None, context: Any) -> str:
     ]
     if context is not None:
         refresh = context.update_interval_ms
-        parts.append(f"sensor {refresh:,.4g} ms" if refresh else "sensor refresh unknown")
+        parts.append(f"sensor {fmt_ms(refresh)}" if refresh else "sensor refresh unknown")
         parts.append("calibrated" if context.calibration is not None else "uncalibrated")
     return " · ".join(parts)
 
