@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_random_weight_run_reports_weights_and_fidelity(tmp_path: Path) -> None:
-    config = quick_config(tmp_path, "q4", eval_limit=16)
+    config = quick_config(tmp_path, "q4", eval_limit=16, paired=False)  # weights and fidelity, not pairing
     config.include_baseline, config.weights = True, "random"
     result = Session(config).run()
     validate_result(result)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
 TINY = ["--max-seconds", "0.5", "--min-seconds", "0.1", "--min-iters", "5", "--warmup", "1",
-        "--trace-passes", "0", "--idle-seconds", "0", "--eval-limit", "50"]  # fmt: skip
+        "--trace-passes", "0", "--idle-seconds", "0", "--eval-limit", "50", "--no-paired"]  # fmt: skip  # resume, not pairing
 
 
 def sweep(out: Path, workdir: Path) -> list[str]:
