@@ -155,7 +155,7 @@ class SweepRunner:
         if result.get("status") == "cancelled" or self._cancel.is_set():
             self.summary.cancelled = True
             return None
-        record = sweep_line(self.plan, self.store, model, spec, key, result)
+        record = self._line(model, spec, key, result)
         self.store.append(record)
         self._durations.append(time.monotonic() - started)
         self.summary.measured += 1
@@ -184,6 +184,10 @@ class SweepRunner:
             return dict(self._session.run())
         finally:
             self._session = None
+
+    def _line(self, model: str, spec: CompressionSpec, key: str, result: dict[str, Any]) -> dict[str, Any]:
+        """The point's line in the sweep file (sweep_line); a fleet's runner adds its board."""
+        return sweep_line(self.plan, self.store, model, spec, key, result)
 
     def _progress(self, current: str | None, message: str, final: bool = False) -> None:
         done = len(self._plan_keys & self.store.done_keys())
