@@ -1,3 +1,4 @@
+# Over 300 lines: one rebuild path (header, weight nodes, variables, session); its helpers serve only it.
 """Rebuild a runnable inference graph from an artifact: weights back in as variables, in the form the spec asks for.
 
 - Run-time de-quantization (`qN`, the paper's form): each quantized weight stays integer in the graph (uint8 codes

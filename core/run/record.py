@@ -1,3 +1,4 @@
+# Over 300 lines: a variant's record and the merge of its processes share the RunResult block's shape.
 """Everything the worker processes of one variant reported, turned into a RunResult block of the result file.
 
 Kept apart from the session so the same assembly works for a live run, a replayed run and a test's event list.
@@ -27,9 +28,8 @@ class RunRecord:
         self.state = VariantState(str(spec.compression))
         self.telemetry: dict[str, Any] | None = None  # power/energy/gpu/memory blocks, see capture_telemetry
         self.status = "running"
-        self.exit: dict[
-            str, Any
-        ] = {}  # the last worker's exit event (core.run.worker_client): its signal and RSS
+        # the last worker's exit event (core.run.worker_client): its signal and RSS
+        self.exit: dict[str, Any] = {}
 
     @property
     def variant(self) -> str:
@@ -132,22 +132,9 @@ class RunRecord:
         Called when the latency event arrives (timing is over), so the sampler's buffers only need to span one
         timing loop, not the tracing and evaluation that follow it.
         """
-        from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
-
-        mean_s = (self.state.latency or {}).get("mean_s")
-        power, energy = power_and_energy_blocks(
-            sampler, power_source, self.windows, idle_power_w, context, mean_latency_s=mean_s
+        self.telemetry = telemetry_blocks(
+            self.state, self.latency_rss_bytes, sampler, idle_power_w, power_source, context
         )
-        timing_t = self.phases.get("timing", {}).get("t")
-        preload = self.phases.get("load", {}).get("rss_bytes")
-        self.telemetry = {
-            "power": power,
-            "energy": energy,
-            "gpu": gpu_block(sampler, self.windows),
-            "memory": memory_block(
-                sampler, timing_t, self.windows, preload, self.latency_rss_bytes, self.phases
-            ),
-        }
 
     def to_run_result(
         self, sampler: Any, idle_power_w: float | None, power_source: str | None, context: Any = None
@@ -156,7 +143,7 @@ class RunRecord:
         if self.telemetry is None:  # the run ended before its latency event: summarize what the buffers hold
             self.capture_telemetry(sampler, idle_power_w, power_source, context)
         assert self.telemetry is not None
-        self.telemetry["memory"] = {**self.telemetry["memory"], **self._memory_parts()}
+        self.telemetry["memory"] = {**self.telemetry["memory"], **memory_parts(self.state, self.exit)}
         return {
             "variant": self.variant,
             "status": self.status,
@@ -171,18 +158,44 @@ class RunRecord:
             "warnings": list(self.warnings),
         }
 
-    def _memory_parts(self) -> dict[str, Any]:
-        """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
-        evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,
-        the floats alive at once), and the bound on those floats (the largest de-quantized layer)."""
-        warm = self.phases.get("warmup", {}).get("rss_bytes")
-        timed = self.phases.get("timing", {}).get("rss_bytes")
-        graph = (self.state.latency or {}).get("graph") or {}
-        return {
-            "worker_peak_rss_bytes": self.exit.get("peak_rss_bytes") if self.state.stage == "run" else None,
-            "inference_growth_bytes": timed - warm if warm is not None and timed is not None else None,
-            "dequant_float_peak_bytes": graph.get("dequant_float_peak_bytes") or None,
-        }
+
+def telemetry_blocks(
+    state: VariantState,
+    latency_rss_bytes: int | None,
+    sampler: Any,
+    idle_power_w: float | None,
+    power_source: str | None,
+    context: Any = None,
+) -> dict[str, Any]:
+    """The power, energy, GPU and memory blocks of one variant from the sampler's buffers over its windows."""
+    from core.telemetry.summary import gpu_block, memory_block, power_and_energy_blocks
+
+    mean_s = (state.latency or {}).get("mean_s")
+    power, energy = power_and_energy_blocks(
+        sampler, power_source, state.windows, idle_power_w, context, mean_latency_s=mean_s
+    )
+    timing_t = state.phases.get("timing", {}).get("t")
+    preload = state.phases.get("load", {}).get("rss_bytes")
+    return {
+        "power": power,
+        "energy": energy,
+        "gpu": gpu_block(sampler, state.windows),
+        "memory": memory_block(sampler, timing_t, state.windows, preload, latency_rss_bytes, state.phases),
+    }
+
+
+def memory_parts(state: VariantState, exit_event: dict[str, Any]) -> dict[str, Any]:
+    """What the memory block adds from the worker itself: its sampled peak over its whole life (load and
+    evaluation included), the RSS its first inferences added (activations and, for run-time de-quantization,
+    the floats alive at once), and the bound on those floats (the largest de-quantized layer)."""
+    warm = state.phases.get("warmup", {}).get("rss_bytes")
+    timed = state.phases.get("timing", {}).get("rss_bytes")
+    graph = (state.latency or {}).get("graph") or {}
+    return {
+        "worker_peak_rss_bytes": exit_event.get("peak_rss_bytes") if state.stage == "run" else None,
+        "inference_growth_bytes": timed - warm if warm is not None and timed is not None else None,
+        "dequant_float_peak_bytes": graph.get("dequant_float_peak_bytes") or None,
+    }
 
 
 def _latency_from_progress(progress: dict[str, Any], cancelled: bool) -> dict[str, Any]:

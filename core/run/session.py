@@ -1,4 +1,3 @@
-# Over 300 lines: one run's orchestration reads top to bottom here; its parts are the other core/run modules.
 """One comparison run: the telemetry rig, two worker stages per variant, and their events -> a result file.
 
 The session lives in the dashboard process and only orchestrates: core.telemetry.rig samples the board (power is
@@ -13,27 +12,26 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import product
 from pathlib import Path
 from typing import Any
 
 from core.report.result_file import make_result_file
 from core.run.environment import collect_environment, sampler_cost
-from core.run.paired import merge_paired, paired_block
+from core.run.paired import merge_paired
+from core.run.paired_stage import measure_pairs
 from core.run.pinning import Placement
 from core.run.record import RunRecord, merge_runs
 from core.run.status import run_status
-from core.run.worker_client import WorkerClient, WorkerStartError
+from core.run.variant_stages import run_variant
+from core.run.worker_host import OnEvent, WorkerHost
 from core.runspec import RunOptions, RunSpec
 from core.spec import CompressionSpec
 from core.telemetry.detect import SourceStatus
 from core.telemetry.rig import TelemetryRig
-
-OnEvent = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -68,6 +66,13 @@ class SessionConfig:
     def run_python(self) -> str:
         return self.worker_python or os.environ.get("TOCOMPRESS_WORKER_PYTHON") or sys.executable
 
+    def run_spec(self, compression: CompressionSpec, options: RunOptions) -> RunSpec:
+        """The worker's spec for one variant: this config's model, data, weights and workdir."""
+        spec = RunSpec(self.model, compression, options, str(self.workdir), self.dataset)
+        spec.model_args = self.model_args
+        spec.weights = _weights_of(self)
+        return spec
+
 
 class Session:
     """Runs the variants of one config in turn; `run()` blocks, `cancel()` may be called from any thread."""
@@ -75,9 +80,6 @@ class Session:
     def __init__(self, config: SessionConfig, on_event: OnEvent | None = None) -> None:
         self.config = config
         self._on_event = on_event or (lambda event: None)
-        self._cancel = threading.Event()
-        self._client: WorkerClient | None = None
-        self._interrupted = False
         # compressed variant -> its paired blocks, one per paired-stage process
         self._paired: dict[str, list[dict[str, Any]]] = {}
         self.placement = Placement(config.pin)
@@ -93,6 +95,7 @@ class Session:
             rates_hz=config.rates_hz,
             read_rails=config.read_rails,
         )
+        self._host = WorkerHost(self.rig, self.placement, self._emit)
 
     @property
     def sampler(self) -> Any:
@@ -111,7 +114,7 @@ class Session:
     @property
     def worker_pid(self) -> int | None:
         """The worker process running now, None between workers and after the run."""
-        client = self._client
+        client = self._host.client
         return client.pid if client is not None and client.running else None
 
     # --- public -------------------------------------------------------------------------------------------
@@ -122,7 +125,7 @@ class Session:
         environment = collect_environment(cfg.sysfs_root)
         try:
             per_variant, errors = self._measure_variants(environment)
-            cancelled = self._cancel.is_set()
+            cancelled = self._host.cancelled
             if cancelled:
                 self._emit(
                     {"type": "session", "state": "cancelled", "message": "run cancelled; results so far kept"}
@@ -154,7 +157,7 @@ class Session:
             self._measure_idle()
             # Variants alternate (baseline, q8, baseline, q8, ...) so slow drift of the machine hits both alike.
             for repeat, compression in product(range(cfg.options.repeat), cfg.variants()):
-                if self._cancel.is_set() or errors:
+                if self._host.cancelled or errors:
                     break
                 record = self._run_variant(compression, environment, repeat)
                 process_runs = per_variant[record.variant]
@@ -164,90 +167,22 @@ class Session:
                 self._emit({"type": "run", "variant": record.variant, "run": merge_runs(process_runs)})
                 if record.status != "complete":
                     errors.extend(record.errors)
-            self._measure_pairs(per_variant)
+            paired_spec = partial(cfg.run_spec, cfg.compression, cfg.options)
+            measure_pairs(self._host, cfg.options, paired_spec, cfg.run_python(), per_variant, self._paired)
         except KeyboardInterrupt:
-            self._interrupted = True
-            self.cancel()
+            self._host.interrupt()
         finally:
             rig.stop()
             self.placement.restore()
             environment["sampler"] = sampler_cost(rig.sampler)
             environment["pinning"] = self.placement.to_json()
-        if self._interrupted:
+        if self._host.interrupted:
             errors.append("interrupted by Ctrl-C; results so far are kept")
         return per_variant, errors
 
-    def _measure_pairs(self, per_variant: dict[str, list[dict[str, Any]]]) -> None:
-        """The answer: the baseline and the compressed variant timed in alternating blocks, one paired-stage
-        process per --repeat; their blocks go into self._paired (run() files them on the compressed run)."""
-        cfg = self.config
-        names = [str(v) for v in cfg.variants()]
-        if not cfg.options.paired or len(names) != 2 or names[0] != "baseline":
-            return
-        artifacts = [
-            ((runs[0].get("model") or {}) if runs else {}).get("artifact") for runs in per_variant.values()
-        ]
-        complete = all(runs and runs[-1].get("status") == "complete" for runs in per_variant.values())
-        if not complete or not all(artifacts) or self._cancel.is_set():
-            return
-        for repeat in range(cfg.options.repeat):
-            if self._cancel.is_set():
-                return
-            block = self._run_paired(names, [str(a) for a in artifacts], repeat)
-            self._paired.setdefault(names[1], []).append(block)
-        run = {**merge_runs(per_variant[names[1]]), "paired": merge_paired(self._paired[names[1]])}
-        self._emit({"type": "run", "variant": names[1], "run": run})
-
-    def _run_paired(self, names: list[str], artifacts: list[str], repeat: int) -> dict[str, Any]:
-        """One paired-stage process (core.worker.paired_runner): its `pair` events go on to the listener live,
-        its blocks become the paired block (energy and power from the sampler over each variant's own blocks)."""
-        cfg, rig = self.config, self.rig
-        spec = RunSpec(cfg.model, cfg.compression, cfg.options, str(cfg.workdir), cfg.dataset)
-        spec.model_args = cfg.model_args
-        spec.weights = _weights_of(cfg)
-        payload = {**spec.to_json(), "stage": "paired", "paired": {"variants": names, "artifacts": artifacts}}
-        suffix = f".{repeat + 1}" if cfg.options.repeat > 1 else ""
-        stem = f"{cfg.model}-{names[1].replace('+', '_').replace(':', '-')}"
-        log_path = cfg.workdir / f"{stem}.paired{suffix}.log"
-        process = f" (process pair {repeat + 1} of {cfg.options.repeat})" if cfg.options.repeat > 1 else ""
-        self._emit({"type": "session", "state": "paired", "log": str(log_path),
-                    "message": f"timing {names[0]} and {names[1]} in alternating blocks{process}"})  # fmt: skip
-        client = WorkerClient(cfg.run_python(), log_path)
-        try:
-            client.start(payload)
-        except WorkerStartError as exc:
-            return paired_block(None, None, None, None, str(exc))
-        self._client = client
-        self.placement.pin_worker(client.pid)
-        rig.set_worker_pid(client.pid)
-        result: dict[str, Any] | None = None
-        failure: str | None = None
-        try:
-            for event in client.events():
-                kind = event.get("type")
-                if kind == "pair":
-                    self._emit({**event, "process": repeat + 1})
-                elif kind == "paired":
-                    result = event
-                elif kind == "error":
-                    failure = f"paired stage: {event.get('message')}; see {log_path}"
-        except KeyboardInterrupt:
-            self._interrupted = True
-            self.cancel()
-        finally:
-            code = client.wait()
-            self._client = None
-            rig.set_worker_pid(None)
-        if result is None and failure is None:
-            failure = f"paired stage exited with code {code} before its result; see {log_path}"
-        return paired_block(result, rig.sampler, rig.power_source, rig.idle_power_w, failure)
-
     def cancel(self) -> None:
         """Stop the run: the worker is terminated (killed if it does not exit within 3 s)."""
-        self._cancel.set()
-        client = self._client
-        if client is not None:
-            client.terminate()
+        self._host.cancel()
 
     # --- telemetry ----------------------------------------------------------------------------------------
     def _start_telemetry(self) -> None:
@@ -264,124 +199,22 @@ class Session:
         if self.rig.power_source is None or seconds <= 0:
             return
         self._emit({"type": "session", "state": "idle", "message": f"measuring idle power for {seconds:g} s"})
-        self.rig.measure_idle(seconds, self._cancel)
-        if not self._cancel.is_set():
+        self.rig.measure_idle(seconds, self._host.cancel_event)
+        if not self._host.cancelled:
             self._emit({"type": "session", "state": "idle-done", "idle_power_w": self.rig.idle_power_w})
 
     # --- one variant: compress stage, then run stage ------------------------------------------------------
     def _run_variant(
         self, compression: CompressionSpec, environment: dict[str, Any], repeat: int = 0
     ) -> RunRecord:
+        """One variant's compress stage then run stage (core.run.variant_stages)."""
         cfg = self.config
         # The stopping rule's time floor covers enough power-sensor updates (core.telemetry.updates), within the cap.
         floor_s = max(cfg.options.min_seconds, min(self.rig.min_window_s, cfg.options.max_seconds))
-        options = replace(cfg.options, min_seconds=floor_s)
-        spec = RunSpec(cfg.model, compression, options, str(cfg.workdir), cfg.dataset)
-        spec.model_args = cfg.model_args
-        spec.weights = _weights_of(cfg)
-        record = RunRecord(spec)
+        spec = cfg.run_spec(compression, replace(cfg.options, min_seconds=floor_s))
         cfg.workdir.mkdir(parents=True, exist_ok=True)
-        suffix = f".{repeat + 1}" if cfg.options.repeat > 1 else ""
-        stem = cfg.workdir / f"{cfg.model}-{record.variant.replace('+', '_').replace(':', '-')}{suffix}"
-        run_python, compress_python = cfg.run_python(), cfg.compress_python or sys.executable
-        environment["worker_python"] = run_python
-        environment["compress_python"] = compress_python
-        payload = spec.to_json()
-        note = (
-            f"{record.variant}: worker process {repeat + 1} of {cfg.options.repeat}"
-            if cfg.options.repeat > 1
-            else None
-        )
-
-        compress_log = stem.with_name(stem.name + ".compress.log")
-        code = self._run_stage(
-            record, "compress", compress_python, {**payload, "stage": "compress"}, compress_log, note
-        )
-        artifact = (record.model or {}).get("artifact")
-        if code == 0 and not record.errors and not artifact:
-            record.fail(f"{record.variant}: the compress stage reported no artifact; see {compress_log}")
-        # An older worker ignores "stage" and measures everything in one process: its latency is already here.
-        if (
-            code != 0
-            or record.status == "failed"
-            or self._cancel.is_set()
-            or record.state.latency is not None
-        ):
-            return self._settle(record, "compress", code, compress_log, environment)
-        self._emit_exit(record, "compress", code, final=False)
-
-        run_log = stem.with_name(stem.name + ".worker.log")
-        run_payload = {**payload, "stage": "run", "artifact": artifact}
-        code = self._run_stage(record, "run", run_python, run_payload, run_log, note)
-        return self._settle(record, "run", code, run_log, environment)
-
-    def _run_stage(
-        self,
-        record: RunRecord,
-        stage: str,
-        python: str,
-        payload: dict[str, Any],
-        log_path: Path,
-        note: str | None,
-    ) -> int | None:
-        """One worker process: its events go into the record and on to the listener; returns its exit status,
-        None when it could not be started (the record then says why)."""
-        record.begin_stage(stage)
-        self._emit(
-            {"type": "session", "state": "worker-start", "variant": record.variant, "stage": stage,
-             "log": str(log_path), "message": note if stage == "run" else None}
-        )  # fmt: skip
-        client = WorkerClient(python, log_path)
-        try:
-            client.start(payload)
-        except WorkerStartError as exc:
-            record.fail(str(exc))
-            return None
-        self._client = client
-        if stage == "run":
-            self.placement.pin_worker(client.pid)
-        if self._cancel.is_set():  # cancelled while it was starting
-            client.terminate()
-        # Host memory follows the stage at work; the result's footprint is the run stage's (its timing windows).
-        self.rig.set_worker_pid(client.pid)
-        try:
-            for event in client.events():
-                event.setdefault("variant", record.variant)
-                record.add(event)
-                if event.get("type") == "latency":
-                    record.capture_telemetry(
-                        self.rig.sampler,
-                        self.rig.idle_power_w,
-                        self.rig.power_source,
-                        self.rig.power_context(),
-                    )
-                self._emit(event)
-        except KeyboardInterrupt:  # Ctrl-C in a terminal run: stop the worker, keep this variant's record
-            self._interrupted = True
-            self.cancel()
-        finally:
-            code = client.wait()
-            self._client = None
-            self.rig.set_worker_pid(None)
-        return code
-
-    def _settle(
-        self, record: RunRecord, stage: str, code: int | None, log_path: Path, environment: dict[str, Any]
-    ) -> RunRecord:
-        """The variant's last stage is over: settle its status and say so."""
-        environment["tensorflow"] = environment.get("tensorflow") or record.hello.get("tensorflow")
-        environment["backend"] = environment.get("backend") or record.hello.get("backend")
-        environment["devices"] = environment.get("devices") or record.hello.get("devices")  # GPU on a board
-        record.finish(1 if code is None else code, cancelled=self._cancel.is_set(), log_path=log_path)
-        self._emit_exit(record, stage, code, final=True)
-        return record
-
-    def _emit_exit(self, record: RunRecord, stage: str, code: int | None, *, final: bool) -> None:
-        message = record.errors[-1] if record.errors else (f"{record.variant} finished" if final else None)
-        self._emit(
-            {"type": "session", "state": "worker-exit", "variant": record.variant, "stage": stage,
-             "returncode": code, "message": message}
-        )  # fmt: skip
+        pythons = (cfg.compress_python or sys.executable, cfg.run_python())
+        return run_variant(self._host, spec, pythons, environment, repeat)
 
     def _emit(self, event: dict[str, Any]) -> None:
         """Pass an event on (and into the recording): worker events as they came, session events stamped here."""

@@ -1,3 +1,4 @@
+# Over 300 lines: the fleet client (board runners, their threads, the one writer of the sweep file).
 """A sweep over a fleet of boards (Dask `distributed`): the client side. Points go to the workers of each board
 kind (resource `board-KIND`, one per board, so one measurement per board at a time); results come back here, and
 this process stays the only writer of the sweep file, so resume, the lock and torn lines work as on one machine.

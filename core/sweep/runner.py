@@ -186,36 +186,8 @@ class SweepRunner:
             self._session = None
 
     def _line(self, model: str, spec: CompressionSpec, key: str, result: dict[str, Any]) -> dict[str, Any]:
-        """A complete result as `run` writes it; a point's also carries a baseline run, so the line alone has the
-        comparison and the verdict: its own paired one, or (a session without one) its model's baseline point's.
-        The `sweep` block names that baseline point in `baseline_key`."""
-        sweep: dict[str, Any] = {
-            "key": key,
-            "model": model,
-            "setting": str(spec),
-            "dataset": self.plan.dataset,
-            "options": asdict(self.plan.options),
-            "role": "baseline" if spec.is_baseline else "point",
-            "weights": self.plan.weights,
-        }
-        if any(r.get("status") == "failed" for r in result.get("runs") or []):
-            # its own variant failed (killed for memory, say): no point
-            result = {**result, "status": "failed"}
-        if not spec.is_baseline:
-            base_key = self.plan.key(model, BASELINE)
-            base_record = self.store.find(base_key)
-            base = point_run(base_record) if base_record else None
-            own = [r for r in result.get("runs") or [] if baseline_run({"runs": [r]}) is None]
-            if base is not None and baseline_run(result) is not None:  # paired with its own baseline run
-                sweep["baseline_key"] = base_key
-            elif base is not None and own:
-                created = result.get("created")
-                result = make_result_file(
-                    model, result.get("environment") or {}, [base, *own], result["status"], result["errors"]
-                )
-                result["created"] = created or result["created"]
-                sweep["baseline_key"] = base_key
-        return {**result, "sweep": sweep}
+        """The point's line in the sweep file (sweep_line); a fleet's runner adds its board."""
+        return sweep_line(self.plan, self.store, model, spec, key, result)
 
     def _progress(self, current: str | None, message: str, final: bool = False) -> None:
         done = len(self._plan_keys & self.store.done_keys())
@@ -227,3 +199,38 @@ class SweepRunner:
         self._on_progress(
             SweepProgress(done, total, self.summary.measured, self.summary.skipped, current, eta, message)
         )
+
+
+def sweep_line(
+    plan: SweepPlan, store: SweepStore, model: str, spec: CompressionSpec, key: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    """A complete result as `run` writes it; a point's also carries a baseline run, so the line alone has the
+    comparison and the verdict: its own paired one, or (a session without one) its model's baseline point's.
+    The `sweep` block names that baseline point in `baseline_key`."""
+    sweep: dict[str, Any] = {
+        "key": key,
+        "model": model,
+        "setting": str(spec),
+        "dataset": plan.dataset,
+        "options": asdict(plan.options),
+        "role": "baseline" if spec.is_baseline else "point",
+        "weights": plan.weights,
+    }
+    if any(r.get("status") == "failed" for r in result.get("runs") or []):
+        # its own variant failed (killed for memory, say): no point
+        result = {**result, "status": "failed"}
+    if not spec.is_baseline:
+        base_key = plan.key(model, BASELINE)
+        base_record = store.find(base_key)
+        base = point_run(base_record) if base_record else None
+        own = [r for r in result.get("runs") or [] if baseline_run({"runs": [r]}) is None]
+        if base is not None and baseline_run(result) is not None:  # paired with its own baseline run
+            sweep["baseline_key"] = base_key
+        elif base is not None and own:
+            created = result.get("created")
+            result = make_result_file(
+                model, result.get("environment") or {}, [base, *own], result["status"], result["errors"]
+            )
+            result["created"] = created or result["created"]
+            sweep["baseline_key"] = base_key
+    return {**result, "sweep": sweep}

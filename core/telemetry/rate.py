@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the source probes (detect) run without it on a board
     import numpy as np
@@ -17,6 +17,24 @@ def achieved_rate_hz(t_s: np.ndarray) -> float | None:
     if len(t) < 2 or t[-1] <= t[0]:
         return None
     return (len(t) - 1) / float(t[-1] - t[0])
+
+
+def source_cost(
+    target_hz: float,
+    achieved_hz: float | None,
+    cpu_s: float | None,
+    wall_s: float | None,
+    sensor_ms: float | None,
+) -> dict[str, Any]:
+    """One source's sampling cost: its thread's CPU in % of one core over its life, target and achieved rates."""
+    return {
+        "target_hz": target_hz,
+        "achieved_hz": achieved_hz,
+        "cpu_pct_of_one_core": 100.0 * cpu_s / wall_s if cpu_s is not None and wall_s else None,
+        # Reading faster than the sensor updates only repeats values: the rate of new readings.
+        "sensor_update_interval_ms": sensor_ms,
+        "effective_hz": min(achieved_hz, 1000.0 / sensor_ms) if achieved_hz and sensor_ms else achieved_hz,
+    }
 
 
 PANEL_RATE_HZ = 4.0

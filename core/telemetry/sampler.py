@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.telemetry.base import Source
-from core.telemetry.rate import achieved_rate_hz
+from core.telemetry.rate import achieved_rate_hz, source_cost
 from core.telemetry.ring import RingBuffer, Series
+from core.telemetry.sample_loop import next_tick, sample_loop
 
 __all__ = ["RingBuffer", "Sampler", "Series", "SourceErrors", "next_tick"]
-
-# Sources with a period up to this sleep between reads instead of waiting on the stop Event.
-SLEEP_BELOW_PERIOD_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -30,19 +28,6 @@ class SourceErrors:
 
     count: int
     last: str
-
-
-def next_tick(tick_s: float, now_s: float, period_s: float) -> float:
-    """When the read after the one due at `tick_s` is due: one period on (no drift), skipping whole periods missed.
-
-    A loop that fell behind (a slow read, a busy machine) resumes on its grid instead of bursting back-to-back
-    reads to catch up, which would crowd the buffer with samples bunched in time.
-    """
-    next_s = tick_s + period_s
-    behind_s = now_s - next_s
-    if behind_s > period_s:
-        next_s += period_s * math.floor(behind_s / period_s)
-    return next_s
 
 
 class Sampler:
@@ -149,17 +134,9 @@ class Sampler:
         rates. Thread figures exist once the threads have ended (after `stop()`); None before, with the reason."""
         sources = {}
         for name, rate in self.rates_hz.items():
-            cpu_s, wall_s = self._thread_cpu_s.get(name), self._thread_wall_s.get(name)
-            achieved = self.achieved_rate_hz(name)
             sensor_ms = getattr(self._by_name[name], "update_interval_ms", None)
-            sources[name] = {
-                "target_hz": rate,
-                "achieved_hz": achieved,
-                "cpu_pct_of_one_core": 100.0 * cpu_s / wall_s if cpu_s is not None and wall_s else None,
-                # Reading faster than the sensor updates only repeats values: the rate of new readings.
-                "sensor_update_interval_ms": sensor_ms,
-                "effective_hz": min(achieved, 1000.0 / sensor_ms) if achieved and sensor_ms else achieved,
-            }
+            cpu_s, wall_s = self._thread_cpu_s.get(name), self._thread_wall_s.get(name)
+            sources[name] = source_cost(rate, self.achieved_rate_hz(name), cpu_s, wall_s, sensor_ms)
         shares = [s["cpu_pct_of_one_core"] for s in sources.values()]
         known = [v for v in shares if v is not None]
         return {
@@ -169,37 +146,16 @@ class Sampler:
         }
 
     def _run(self, source: Source) -> None:
-        buf = self._buffers[source.name]
-        period_s = 1.0 / self.rates_hz[source.name]
-        clock = self._clock
-        next_t = started_t = clock()
-        cpu0_s = time.thread_time()
-        fast = period_s <= SLEEP_BELOW_PERIOD_S
-        sleep = time.sleep
+        """One source's thread (core.telemetry.sample_loop); the source is closed as it ends."""
+        buf, period_s = self._buffers[source.name], 1.0 / self.rates_hz[source.name]
         try:
-            while not self._stop.is_set():
-                before = clock()
-                try:
-                    readings = source.read()
-                    after = clock()
-                    buf.append(0.5 * (before + after), readings)
-                except Exception as exc:  # a failing sensor is recorded (a row of NaN), and sampling goes on
-                    self._record_error(source.name, exc)
-                    after = clock()
-                    buf.append(0.5 * (before + after), {})
-                next_t = next_tick(next_t, after, period_s)
-                delay_s = next_t - after
-                if delay_s > 0:
-                    # A fast source sleeps (Event.wait costs a lock and a condition per tick, a third of a 1 kHz
-                    # loop's CPU) and sees the stop flag one period later at most; a slow one waits on the Event.
-                    if fast:
-                        sleep(delay_s)
-                    else:
-                        self._stop.wait(delay_s)
+            sample_loop(source, buf, period_s, self._stop, self._clock, self._record_error, self._ended)
         finally:
-            self._thread_cpu_s[source.name] = time.thread_time() - cpu0_s
-            self._thread_wall_s[source.name] = clock() - started_t
             self._close(source)
+
+    def _ended(self, name: str, cpu_s: float, wall_s: float) -> None:
+        """Keep a source thread's CPU and wall seconds as it ends (cost() reads them)."""
+        self._thread_cpu_s[name], self._thread_wall_s[name] = cpu_s, wall_s
 
     def _record_error(self, name: str, exc: Exception) -> None:
         with self._errors_lock:
