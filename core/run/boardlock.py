@@ -9,11 +9,11 @@ where protected_regular is on); $TOCOMPRESS_LOCK_FILE points elsewhere (tests, a
 
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
 from pathlib import Path
 
+from core.atomic import LockHeld, lock_with_pid
 from core.errors import UserError
 
 
@@ -43,19 +43,13 @@ class MeasureLock:
         if self._fd is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by the worker processes
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
+            self._fd = lock_with_pid(self.path)  # not inherited by the worker processes
+        except LockHeld as held:
             raise BoardBusyError(
-                f"another tocompress (pid {holder}) is measuring on this board; wait until its run ends "
+                f"another tocompress (pid {held.holder}) is measuring on this board; wait until its run ends "
                 "(two runs at once would measure each other's load)"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
         return self
 
     def release(self) -> None:

@@ -7,13 +7,13 @@ the process dies, even by SIGKILL) keeps two sweeps off one file.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from core.atomic import LockHeld, lock_with_pid
 from core.errors import UserError
 from core.report.result_file import _clean
 from core.runspec import RunOptions
@@ -115,18 +115,12 @@ class SweepStore:
         return self
 
     def _lock(self) -> None:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
+            self._lock_fd = lock_with_pid(self.lock_path)
+        except LockHeld as held:
             raise SweepFileError(
-                f"another sweep (pid {other}) is writing {self.path}; wait for it, or choose another --out"
+                f"another sweep (pid {held.holder}) is writing {self.path}; wait for it, or choose another --out"
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._lock_fd = fd
 
     def done_keys(self) -> set[str]:
         """Keys of the points already in the file."""
