@@ -15,6 +15,7 @@ Prints the env's interpreter path on the last line (for `--worker-python`). Exit
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shutil
 import subprocess
@@ -102,13 +103,20 @@ def ensure_env(tf_version: str = "1.15", env_dir: Path | None = None, python36: 
     python36 = python36 or find_python36()
     if python36 is None:
         raise LookupError("no Python 3.6 interpreter (pyenv install 3.6.15, or set TOCOMPRESS_PY36)")
-    try:
-        build(python36, env_dir, tf_version)
-    except subprocess.CalledProcessError as exc:
-        raise RuntimeError(
-            f"could not install {' '.join(STACKS[tf_version])} into {env_dir} (offline, or no wheel for this "
-            f"platform): {' '.join(exc.cmd[-3:])} exited {exc.returncode}"
-        ) from None
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Two builders of one env (parallel test workers, two shells) wait for each other instead of deleting each
+    # other's half-built venv; the one that waited finds the env ready.
+    with open(env_dir.parent / (env_dir.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_ready(env_dir, tf_version):
+            return env_python(env_dir)
+        try:
+            build(python36, env_dir, tf_version)
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(
+                f"could not install {' '.join(STACKS[tf_version])} into {env_dir} (offline, or no wheel for this "
+                f"platform): {' '.join(exc.cmd[-3:])} exited {exc.returncode}"
+            ) from None
     return env_python(env_dir)
 
 

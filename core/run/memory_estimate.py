@@ -18,10 +18,10 @@ from pathlib import Path
 from core.spec import CompressionSpec
 
 MIB = 2**20
-RUN_BASE_BYTES = (
-    660 * MIB
-)  # a run-stage worker once TensorFlow is imported and a session exists (631-650 MiB)
-COMPRESS_BASE_BYTES = 720 * MIB  # a compress-stage worker with TensorFlow and Keras imported
+# A run-stage worker once TensorFlow is imported and a session exists: 510-650 MiB measured, the spread being how
+# many of TensorFlow's shared-library pages are in the page cache (RSS counts them only when mapped); the middle.
+RUN_BASE_BYTES = 590 * MIB
+COMPRESS_BASE_BYTES = 660 * MIB  # a compress-stage worker with TensorFlow and Keras imported (600-720 MiB, as above)
 COMPRESS_FLOAT_COPIES = (
     2.5  # float copies of the model the compress stage holds at its peak (issue 10's target)
 )
