@@ -21,13 +21,12 @@ MIB = 2**20
 # A run-stage worker once TensorFlow is imported and a session exists: 510-650 MiB measured, the spread being how
 # many of TensorFlow's shared-library pages are in the page cache (RSS counts them only when mapped); the middle.
 RUN_BASE_BYTES = 590 * MIB
-COMPRESS_BASE_BYTES = 660 * MIB  # a compress-stage worker with TensorFlow and Keras imported (600-720 MiB, as above)
-COMPRESS_FLOAT_COPIES = (
-    2.5  # float copies of the model the compress stage holds at its peak (issue 10's target)
-)
-COMPRESS_FLOAT_COPIES_RNN = (
-    11.0  # graphs with loops are frozen whole, not tensor by tensor (NMT measured 11.7x)
-)
+# A compress-stage worker with TensorFlow and Keras imported (600-720 MiB, spread as above).
+COMPRESS_BASE_BYTES = 660 * MIB
+# Float copies of the model the compress stage holds at its peak (issue 10's target).
+COMPRESS_FLOAT_COPIES = 2.5
+# Graphs with loops are frozen whole, not tensor by tensor (NMT measured 11.7x).
+COMPRESS_FLOAT_COPIES_RNN = 11.0
 RUN_FLOAT_COPIES = 1.1  # the variables, and allocator slack around the slices they are filled from
 EVAL_BATCH = 256  # core.worker.runner's evaluation batch
 SYNTHETIC_SAMPLES = 32  # core.worker.compress_stage: seeded random inputs for random weights
