@@ -9,6 +9,7 @@ was oneDNN re-ordering non-constant filters on every inference.
 
     python benchmarks/bench_dequant_filter_const.py digits-cnn
     TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/bench_dequant_filter_const.py resnet50 --weights random --runs 20
+    python benchmarks/bench_dequant_filter_const.py resnet50 --weights random --runs 20 --weights-form const
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from core.models.builders import load_model  # noqa: E402
 SETTINGS = ("baseline", "q8", "q8:load")
 
 
-def sessions(model: Any, folder: str) -> dict[str, tuple[Any, Any, dict[str, str]]]:
+def sessions(model: Any, folder: str, weights_form: str) -> dict[str, tuple[Any, Any, dict[str, str]]]:
     graph_def, inputs, outputs = freeze_model(model)
     raw = graph_def.SerializeToString()
     out = {}
@@ -44,7 +45,7 @@ def sessions(model: Any, folder: str) -> dict[str, tuple[Any, Any, dict[str, str
         copy = tf.compat.v1.GraphDef()
         copy.ParseFromString(raw)
         path = save_artifact(copy, inputs, outputs, setting, Path(folder) / f"{setting}.tcz").path
-        built = build_graph(path)
+        built = build_graph(path, weights_form)
         ops = {n.name: n.op for n in built.graph_def.node}
         out[setting] = (open_session(built, tf), built, ops)
     return out
@@ -72,11 +73,12 @@ def main() -> None:
     parser.add_argument("--weights", choices=["random"], default=None)
     parser.add_argument("--runs", type=int, default=400, help="interleaved timed runs per setting")
     parser.add_argument("--traces", type=int, default=5)
+    parser.add_argument("--weights-form", choices=["const", "variables"], default="variables")
     args = parser.parse_args()
     model = load_model(args.model, args.weights)
     x = np.random.default_rng(0).random((1, *model.inputs[0].shape[1:]), dtype=np.float32)
     with tempfile.TemporaryDirectory() as folder:
-        runs = sessions(model, folder)
+        runs = sessions(model, folder, args.weights_form)
         times: dict[str, list[float]] = {s: [] for s in runs}
         for sess, built, _ in runs.values():
             for _ in range(20):
@@ -86,7 +88,8 @@ def main() -> None:
                 start = time.perf_counter()
                 sess.run(built.outputs, {built.inputs[0]: x})
                 times[setting].append(time.perf_counter() - start)
-        print(f"{args.model}, TF_ENABLE_ONEDNN_OPTS={os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default')}")
+        onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")
+        print(f"{args.model}, weights {args.weights_form}, TF_ENABLE_ONEDNN_OPTS={onednn}")
         base = float(np.median(times["baseline"]))
         for setting, (sess, built, ops) in runs.items():
             feed = {built.inputs[0]: x}

@@ -1,6 +1,7 @@
 """RSS of the run stage at each of its steps, so every multiple of the model's bytes has a name (issue 17).
 
-Usage: python benchmarks/bench_run_stage_memory.py MODEL [--settings baseline,q8] [--workdir DIR]
+Usage: python benchmarks/bench_run_stage_memory.py MODEL [--settings baseline,q8] [--weights-forms variables,const]
+       [--workdir DIR]
 Each setting is compressed once (seeded random weights, cached in the workdir) in its own process, then measured in
 a fresh process: RSS after TensorFlow is imported (the footprint's zero), the artifact read, the graph built,
 imported, the session created, the weights loaded, the first inference and steady state (5 more), and the peak
@@ -51,11 +52,11 @@ def compress(model_name: str, setting: str, workdir: Path) -> None:
 
     spec = CompressionSpec.parse(setting)
     model = load_model(model_name, "random")
-    compress_model(model, spec, model_name, artifact_path(workdir, model_name, spec), {"model": model_name})
+    compress_model(model, spec, artifact_path(workdir, model_name, spec), {"model": model_name})
 
 
-def measure(path: str) -> dict[str, object]:
-    """The run stage's steps on the artifact at `path`, RSS after each (bytes)."""
+def measure(path: str, weights_form: str) -> dict[str, object]:
+    """The run stage's steps on the artifact at `path`, weights in `weights_form`, RSS after each (bytes)."""
     import gc
 
     import numpy as np
@@ -72,7 +73,7 @@ def measure(path: str) -> dict[str, object]:
     weights = _weight_bytes(header)
     del header, payload
     gc.collect()
-    built = graph_build.build_graph(path)
+    built = graph_build.build_graph(path, weights_form)
     rss["graph_built"] = _rss()
     graph = tf.Graph()
     with graph.as_default():
@@ -82,8 +83,7 @@ def measure(path: str) -> dict[str, object]:
     rss["graph_imported"] = _rss()
     sess = tf.compat.v1.Session(graph=graph, config=graph_build.session_config(tf))
     rss["session_created"] = _rss()
-    if hasattr(built, "load_weights"):  # issue 17: weights fed once into variables
-        built.load_weights(sess)
+    built.load_weights(sess)  # the variable form: each weight fed once into its variable
     rss["weights_loaded"] = _rss()
     x_name = built.inputs[0]
     x = graph.get_tensor_by_name(x_name)
@@ -122,23 +122,28 @@ def main() -> None:
     parser.add_argument("--settings", default="baseline,q8")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "bench-run-stage-memory"))
     parser.add_argument("--compress-only", action="store_true")
+    parser.add_argument("--weights-forms", default="variables", help="comma-separated: variables,const")
     parser.add_argument("--_compress", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--_measure", help=argparse.SUPPRESS)
+    parser.add_argument("--_measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._compress:
         compress(args.model, args._compress[0], Path(args._compress[1]))
         print(json.dumps({"compress_peak": _peak()}))
         return
     if args._measure:
-        print(json.dumps(measure(args._measure)))
+        print(json.dumps(measure(*args._measure)))
         return
     from core.compress.pipeline import artifact_path
     from core.spec import CompressionSpec
 
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    print("| model | setting | " + " | ".join(STEPS) + " | peak | footprint | float MiB | footprint/float |")
-    print("|---" * (len(STEPS) + 6) + "|")
+    print(
+        "| model | setting | weights | "
+        + " | ".join(STEPS)
+        + " | peak | footprint | float MiB | footprint/float |"
+    )
+    print("|---" * (len(STEPS) + 7) + "|")
     for setting in args.settings.split(","):
         path = artifact_path(workdir, args.model, CompressionSpec.parse(setting))
         if not path.exists():
@@ -148,18 +153,19 @@ def main() -> None:
             )
         if args.compress_only:
             continue
-        data = json.loads(_child(args.model, "--_measure", str(path)).splitlines()[-1])
-        rss, peak = data["rss"], data["peak"]
-        footprint = peak - rss["tf_imported"]
-        float_bytes = data["float_bytes"]
-        cells = [f"{rss[s] / MIB:.0f}" for s in STEPS]
-        line = f"| {args.model} | {setting} | " + " | ".join(cells)
-        line += f" | {peak / MIB:.0f} | {footprint / MIB:.0f} | {float_bytes / MIB:.0f} | {footprint / float_bytes:.2f}"
-        counts = data["counts"]
-        if counts.get("integer_bytes"):
-            budget = counts["integer_bytes"] + data["largest_float_bytes"]
-            line += f" (codes+largest layer {budget / MIB:.0f} MiB: {footprint / budget:.2f}x)"
-        print(line + " |", flush=True)
+        for form in args.weights_forms.split(","):
+            data = json.loads(_child(args.model, "--_measure", str(path), form).splitlines()[-1])
+            rss, peak = data["rss"], data["peak"]
+            footprint = peak - rss["tf_imported"]
+            float_bytes = data["float_bytes"]
+            cells = [f"{rss[s] / MIB:.0f}" for s in STEPS]
+            line = f"| {args.model} | {setting} | {form} | " + " | ".join(cells)
+            line += f" | {peak / MIB:.0f} | {footprint / MIB:.0f} | {float_bytes / MIB:.0f} | {footprint / float_bytes:.2f}"
+            counts = data["counts"]
+            if counts.get("integer_bytes"):
+                budget = counts["integer_bytes"] + data["largest_float_bytes"]
+                line += f" (codes+largest layer {budget / MIB:.0f} MiB: {footprint / budget:.2f}x)"
+            print(line + " |", flush=True)
 
 
 if __name__ == "__main__":

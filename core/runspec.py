@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from core.measure.weightsform import WEIGHTS_FORMS
 from core.spec import STAGES, CompressionSpec, SpecError
 
 
@@ -39,6 +40,9 @@ class RunOptions:
     paired_target_pct: float = 2.0
     paired_threshold_pct: float = 2.0
     paired_max_seconds: float = 10.0
+    # Where the run stage keeps the weights (core.measure.weightsform): "const" (graph constants: oneDNN caches
+    # filters), "variables" (the lean form), or "auto": constants where their copies fit in available memory.
+    weights_form: str = "auto"
 
     def validate(self) -> None:
         """Raise SpecError with a fix for any option a user could set wrongly."""
@@ -75,6 +79,10 @@ class RunOptions:
             )
         if self.paired_max_seconds <= 0:
             raise SpecError(f"paired max seconds {self.paired_max_seconds} must be positive")
+        if self.weights_form not in WEIGHTS_FORMS:
+            raise SpecError(
+                f"weights form {self.weights_form!r} is not one of {', '.join(WEIGHTS_FORMS)}; auto is the default"
+            )
         if self.threads is not None and not (
             isinstance(self.threads, int) and not isinstance(self.threads, bool) and 1 <= self.threads <= 1024
         ):

@@ -9,11 +9,15 @@
   `Dequantize(MIN_FIRST, range 0..top) * scale[C] + min[C]`. The weight's own node becomes an Identity of the
   result, so every consumer is unchanged. Pruned weights get the code of 0.0.
 - De-quantization at load (`qN:load`) and unquantized tensors: float variables, decoded with numpy.
-Every weight lives in a variable (`<weight>/weight`: a reference variable read by an Identity for floats, a resource
-variable read by a ReadVariableOp for integer codes; the reader keeps the weight's node name), not in a constant: the GraphDef then carries no weight bytes, so importing it and Grappler's copies of it
-cost nothing per weight (measured before: ResNet50's first inference grew RSS by 1 GB copying constants).
-`BuiltGraph.load_weights` fills the variables once, tensor by tensor, reading each payload from the file and
-feeding float tensors in chunks of CHUNK_BYTES, so no whole float copy exists beside the variable.
+Weights live in one of two forms (the `weights_form` run option; core.measure.weightsform chooses and says why):
+- variables (`<weight>/weight`: a reference variable read by an Identity for floats, a resource variable read by a
+  ReadVariableOp for integer codes; the reader keeps the weight's node name): the GraphDef carries no weight bytes,
+  so importing it and Grappler's copies of it cost nothing per weight (ResNet50's footprint: 200 MiB against
+  1,342 MiB as constants). `BuiltGraph.load_weights` fills them once, tensor by tensor, from the file, float
+  tensors in chunks of CHUNK_BYTES, so no whole float copy exists beside the variable;
+- constants, as a frozen graph has them: oneDNN caches a convolution's re-ordered filter only for a constant, so
+  this is the form whose float baseline runs as fast as it would deployed (ResNet50: q8 1.17x slower than the
+  baseline with constants, 1.005x with variables, where the baseline re-orders every filter as q8 does).
 Each run-time Dequantize carries control inputs on the other inputs of its weight's one consumer (the previous
 layer's output), so the executor runs it just before that layer rather than all at the start of an inference:
 about one layer's float weights is alive at a time (the `dequant_float_peak_bytes` count bounds it).
@@ -30,6 +34,7 @@ import numpy as np
 
 from core.artifact.container import ArtifactError, read_header
 from core.artifact.tensordecode import decode_codes, entry_count, float_chunks, levels
+from core.measure.weightsform import CONST, VARIABLES
 
 DEQUANT_SCOPE = "dequantize"
 VARIABLE_SUFFIX = "/weight"
@@ -176,10 +181,11 @@ class _Load:
             sess.run(scope + "slice_assign", feed)
 
 
-def build_graph(path):
-    # type: (str) -> BuiltGraph
-    """Read the artifact's header and graph at `path` and turn each weight into a variable, quantized ones in the
-    form its setting names (run-time de-quantization, or float de-quantized at load); `load_weights` fills them."""
+def build_graph(path, weights_form=VARIABLES):
+    # type: (str, str) -> BuiltGraph
+    """Read the artifact's header and graph at `path` and put each weight back, quantized ones in the form its
+    setting names (run-time de-quantization, or float de-quantized at load): in a variable that `load_weights`
+    fills, or with `weights_form` "const" as a graph constant (core.measure.weightsform says when and why)."""
     from tensorflow.core.framework import graph_pb2, types_pb2
 
     header, payload_offset = read_header(path)
@@ -191,6 +197,7 @@ def build_graph(path):
         )
         quant = header.get("quantization") or {}
         form = quant.get("dequant") or "load"
+        const = weights_form == CONST
         nodes = {node.name: node for node in graph_def.node}
         counts = {
             "integer_weights": 0,
@@ -208,9 +215,9 @@ def build_graph(path):
             float32 = node.attr["dtype"].type == types_pb2.DT_FLOAT  # the de-quantize ops produce float32
             if entry.get("bits") is not None and form == "runtime" and float32:
                 at = payload_offset + int(entry["offset"])
-                added, load = _runtime_dequant(node, entry, _reader_at(path, at))
+                added, load = _runtime_dequant(node, entry, _reader_at(path, at), const_codes=const)
                 graph_def.node.extend(added)
-                loads.append(load)
+                loads.extend([load] if load is not None else [])
                 dequantized[node.name] = [n.name for n in added if n.op == "Dequantize"][0]
                 counts["integer_weights"] += 1
                 counts["integer_bytes"] += entry_count(entry) * (2 if int(entry["bits"]) > 8 else 1)
@@ -220,9 +227,12 @@ def build_graph(path):
                 )
             else:
                 dtype = node.attr["dtype"].type
-                added, load = _float_variable(node, entry)
-                graph_def.node.extend(added)
-                loads.append(load)
+                if const:
+                    _fill_constant(node, entry, _reader_at(path, payload_offset + int(entry["offset"])))
+                else:
+                    added, load = _float_variable(node, entry)
+                    graph_def.node.extend(added)
+                    loads.append(load)
                 counts["float_weights"] += 1
                 counts["float_bytes"] += entry_count(entry) * np.dtype(_NUMPY_TYPES[dtype]).itemsize
         weights = set(e["name"] for e in header["tensors"])
@@ -236,6 +246,19 @@ def build_graph(path):
     built = BuiltGraph(graph_def, list(graph_entry["inputs"]), list(graph_entry["outputs"]), header, counts)
     built.path, built.payload_offset, built.loads = str(path), payload_offset, loads
     return built
+
+
+def graph_weight_bytes(path):
+    # type: (str) -> int
+    """Bytes the artifact's weights take in the run graph: integer codes for run-time de-quantization, else floats."""
+    header, _ = read_header(path)
+    runtime = (header.get("quantization") or {}).get("dequant") == "runtime"
+    total = 0
+    for entry in header["tensors"]:
+        bits = entry.get("bits")
+        width = (2 if int(bits) > 8 else 1) if bits is not None and runtime else 4
+        total += entry_count(entry) * width
+    return total
 
 
 def _layer_of(weight, consumers, by_name):
@@ -313,6 +336,20 @@ def _order_dequantize(graph_def, dequantized, weights):
 
 
 _NUMPY_TYPES = {1: "<f4", 2: "<f8", 19: "<f2"}  # DT_FLOAT, DT_DOUBLE, DT_HALF
+
+
+def _fill_constant(node, entry, read):
+    # type: (Any, Dict[str, Any], Callable[[int, int], bytes]) -> None
+    """Give the stripped float constant `node` its values from the artifact (de-quantized at load where quantized)."""
+    tensor = node.attr["value"].tensor
+    numpy_type = _NUMPY_TYPES.get(tensor.dtype)
+    if numpy_type is None:
+        raise ArtifactError(f"weight {node.name} has a dtype the runner cannot rebuild ({tensor.dtype})")
+    count = entry_count(entry)
+    value = np.empty(count, dtype=numpy_type)
+    for start, chunk in float_chunks(entry, read, int(entry["nbytes"]), max(count, 1)):
+        value[start : start + chunk.size] = chunk
+    tensor.tensor_content = value.tobytes()
 
 
 def _float_variable(node, entry):
@@ -405,10 +442,10 @@ def counts_words(counts):
     return "graph: " + (", ".join(parts) if parts else "no weight tensors")
 
 
-def _runtime_dequant(node, entry, read):
-    # type: (Any, Dict[str, Any], Callable[[int, int], bytes]) -> Tuple[List[Any], _Load]
-    """Turn weight `node` into Identity(de-quantize(integer codes in a variable)); returns the new nodes and how to
-    fill the codes' variable."""
+def _runtime_dequant(node, entry, read, const_codes=False):
+    # type: (Any, Dict[str, Any], Callable[[int, int], bytes], bool) -> Tuple[List[Any], Optional[_Load]]
+    """Turn weight `node` into Identity(de-quantize(integer codes in a variable, or in a constant with
+    `const_codes`)); returns the new nodes and how to fill the codes' variable (None for constant codes)."""
     from tensorflow.core.framework import types_pb2
 
     scales, mins = _affine(entry, read)
@@ -431,15 +468,22 @@ def _runtime_dequant(node, entry, read):
     # a Bitcast, which copies nothing, gives Dequantize its quint type on each inference.
     codes = _op(scope + "codes", "Bitcast", [scope + "codes/read"], {"T": utype, "type": qtype})
     reader = _op(scope + "codes/read", "Const", [], {})  # becomes the variable's reader below
-    load = _Load(
-        entry, scope + "codes/read" + VARIABLE_SUFFIX + "/init/", codes_dtype="uint16" if wide else "uint8"
-    )
-    new = _variable(reader, utype, shape)
+    codes_dtype = "uint16" if wide else "uint8"
+    load = None  # type: Optional[_Load]
+    if const_codes:
+        values = decode_codes(entry, read(0, int(entry["nbytes"])))[0]
+        content = np.ascontiguousarray(values, dtype=np.dtype(codes_dtype).newbyteorder("<")).tobytes()
+        new = [_const(reader.name, utype, shape, content), codes]
+    else:
+        load = _Load(entry, scope + "codes/read" + VARIABLE_SUFFIX + "/init/", codes_dtype=codes_dtype)
+        new = _variable(reader, utype, shape)
+        new += [
+            reader,
+            codes,
+            _op(load.scope + "value", "Placeholder", [], {"dtype": utype}),
+            _assign(load.scope + "assign", reader.name + VARIABLE_SUFFIX, load.scope + "value", utype),
+        ]
     new += [
-        reader,
-        codes,
-        _op(load.scope + "value", "Placeholder", [], {"dtype": utype}),
-        _assign(load.scope + "assign", reader.name + VARIABLE_SUFFIX, load.scope + "value", utype),
         _const(scope + "range_min", types_pb2.DT_FLOAT, [], np.float32(range_min).tobytes()),
         _const(scope + "range_max", types_pb2.DT_FLOAT, [], np.float32(range_max).tobytes()),
         _op(

@@ -68,7 +68,10 @@ def runtime_words(latency: dict[str, Any] | None) -> str | None:
     level = options.get("graph_optimizer_opt_level")
     threads = latency.get("threads")
     pools = f"{threads} intra-op threads" if threads else "default threads"
-    return "ran as a TF graph" + (f", {level}" if level else "") + f", {folding}, {pools}"
+    form = {"const": ", weights as constants", "variables": ", weights in variables"}.get(
+        str(options.get("weights_form")), ""
+    )
+    return "ran as a TF graph" + (f", {level}" if level else "") + f", {folding}{form}, {pools}"
 
 
 def what_was_done(run: dict[str, Any]) -> str:

@@ -13,8 +13,15 @@ only when the estimate exceeds what is available (`--force` runs it anyway).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from core.measure.weightsform import (
+    AUTO,
+    CONST,
+    VARIABLES,
+    choose_weights_form,
+    const_extra_bytes,
+    mem_available_bytes,
+)
 from core.spec import CompressionSpec
 
 MIB = 2**20
@@ -53,6 +60,10 @@ class MemoryEstimate:
     weights_bytes: int  # resident in the run stage: floats, or integer codes
     transient_bytes: int  # one layer's floats being de-quantized, or the slice a variable is filled from
     activations_bytes: int  # the largest batch's activations
+    weights_form: str = VARIABLES  # where the run stage will keep the weights (core.measure.weightsform)
+    const_extra_bytes: int = (
+        0  # what graph constants add: TensorFlow's copies of a GraphDef holding the weights
+    )
 
     @property
     def peak_bytes(self) -> int:
@@ -64,7 +75,8 @@ class MemoryEstimate:
 
     def describe(self) -> str:
         """`run ~1.2 GB, compress ~2.1 GB` for a status line."""
-        return f"run ~{gb(self.run_peak_bytes)}, compress ~{gb(self.compress_peak_bytes)}"
+        form = " (weights as constants)" if self.weights_form == CONST else ""
+        return f"run ~{gb(self.run_peak_bytes)}{form}, compress ~{gb(self.compress_peak_bytes)}"
 
 
 def gb(size_bytes: float) -> str:
@@ -80,37 +92,52 @@ def estimate(
     batch_samples: int = SYNTHETIC_SAMPLES,
     translation: bool = False,
     loops: bool = False,
+    weights_form: str = AUTO,
+    available_bytes: int | None = None,
 ) -> MemoryEstimate:
     """The estimate for a model of `params` float32 parameters under `spec`; `input_elems` per sample and
-    `batch_samples` (the largest batch: evaluation's) size the activations; `loops` for graphs frozen whole (RNNs)."""
+    `batch_samples` (the largest batch: evaluation's) size the activations; `loops` for graphs frozen whole (RNNs).
+    The run stage's weights form is the one the worker will choose with `available_bytes` (its `auto` rule)."""
     float_bytes = 4 * params
     largest = 4 * (largest_layer_params or int(params * LARGEST_LAYER_SHARE))
     prune = spec.prune_step
     kept = 1.0 - (prune.fraction or 0.0) if prune is not None and prune.structured else 1.0
     quant = spec.quant_step
     if spec.tflite_step is not None:
-        weights, transient = float_bytes * kept, 0
+        graph_bytes, weights, transient = 0, float_bytes * kept, 0  # the interpreter holds its own weights
     elif quant is not None and quant.dequant == "runtime" and quant.bits is not None:
-        weights = params * kept * (1 if quant.bits <= 8 else 2)
-        transient = int(largest * kept)
+        graph_bytes = int(params * kept * (1 if quant.bits <= 8 else 2))
+        weights, transient = graph_bytes, int(largest * kept)
     else:
-        weights, transient = float_bytes * kept * RUN_FLOAT_COPIES, 16 * MIB
+        graph_bytes = int(float_bytes * kept)
+        weights, transient = graph_bytes * RUN_FLOAT_COPIES, 16 * MIB
     if translation:
         activations = batch_samples * TRANSLATION_SAMPLE_BYTES
     else:
         activations = int(batch_samples * input_elems * 4 * ACTIVATION_RATIO)
     copies = COMPRESS_FLOAT_COPIES_RNN if loops else COMPRESS_FLOAT_COPIES
+    form, extra = VARIABLES, 0
+    if spec.tflite_step is None:
+        form = choose_weights_form(weights_form, graph_bytes, available_bytes)[0]
+        extra = const_extra_bytes(graph_bytes) if form == CONST else 0
     return MemoryEstimate(
         compress_peak_bytes=int(COMPRESS_BASE_BYTES + copies * float_bytes),
-        run_peak_bytes=int(RUN_BASE_BYTES + weights + transient + activations),
+        run_peak_bytes=int(RUN_BASE_BYTES + weights + transient + activations + extra),
         weights_bytes=int(weights),
         transient_bytes=int(transient),
         activations_bytes=int(activations),
+        weights_form=form,
+        const_extra_bytes=extra,
     )
 
 
 def estimate_registry_model(
-    name: str, spec: CompressionSpec, eval_limit: int | None = None, random_weights: bool = True
+    name: str,
+    spec: CompressionSpec,
+    eval_limit: int | None = None,
+    random_weights: bool = True,
+    weights_form: str = AUTO,
+    available_bytes: int | None = None,
 ) -> MemoryEstimate:
     """The estimate for a registry model: its parameter count, input size, and the evaluation batch it will run
     (32 seeded random samples with random weights, else up to EVAL_BATCH of its set, cut by `eval_limit`)."""
@@ -132,19 +159,9 @@ def estimate_registry_model(
         batch_samples=min(samples, EVAL_BATCH),
         translation=translation,
         loops=translation,
+        weights_form=weights_form,
+        available_bytes=available_bytes,
     )
-
-
-def mem_available_bytes(meminfo: str | Path = "/proc/meminfo") -> int | None:
-    """MemAvailable (bytes) from `meminfo`; None where the file or the field is missing (not Linux)."""
-    try:
-        text = Path(meminfo).read_text(encoding="ascii")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) * 1024
-    return None
 
 
 __all__ = ["MemoryEstimate", "estimate", "estimate_registry_model", "gb", "mem_available_bytes"]

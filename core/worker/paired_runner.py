@@ -28,7 +28,7 @@ from core.measure.paired import (
 )
 from core.samples.evaldata import eval_data_path, load_eval_data
 from core.worker.loop import warm_up
-from core.worker.runner import Options, open_graph, timed_input
+from core.worker.runner import Options, open_graph, timed_input, weights_form_for
 
 GROUP = 4  # blocks in a group: ABBA or BAAB (core.measure.paired.group_pattern)
 PAIR_EVERY_S = 1.0  # live `pair` events: the dashboard redraws its ratio panel at about 1 Hz
@@ -46,15 +46,21 @@ def paired_stage(data, emit, phase_event):
          spec=data, stage="paired")  # fmt: skip
     phase_event("load")
     x = timed_input(load_eval_data(eval_data_path(data)), options.batch_size)
+    artifacts = [str(a) for a in paired["artifacts"]]
+    form = None  # type: Optional[str]
+    why = "TFLite: the interpreter holds its own weights"
+    if not all(a.endswith(".tflite") for a in artifacts):
+        form, why = weights_form_for(artifacts, options.weights_form)  # one form for both: loaded together
     runners = []  # type: List[Tuple[Callable[[], Any], Callable[[], None]]]
     try:
-        for artifact in paired["artifacts"]:
-            runners.append(_open(str(artifact), x, options, emit))
+        for artifact in artifacts:
+            runners.append(_open(artifact, x, options, emit, form or "variables"))
         phase_event("warmup")
         for run_once, _ in runners:
             warm_up(run_once, options.warmup_iters)
         phase_event("paired")
         latency, blocks = time_pairs([r[0] for r in runners], options, labels, emit)
+        latency["weights_form"], latency["weights_form_reason"] = form, why
     finally:
         for _, close in runners:
             close()
@@ -71,8 +77,8 @@ def _tf_version(artifacts):
     return str(tf.__version__)
 
 
-def _open(artifact, x, options, emit):
-    # type: (str, Any, Options, Callable[..., None]) -> Tuple[Callable[[], Any], Callable[[], None]]
+def _open(artifact, x, options, emit, weights_form):
+    # type: (str, Any, Options, Callable[..., None], str) -> Tuple[Callable[[], Any], Callable[[], None]]
     """(run one inference, close) for a graph or a .tflite artifact, on the input every timed inference uses."""
     if artifact.endswith(".tflite"):
         from core.worker.tflite_runner import TfliteModel
@@ -85,7 +91,7 @@ def _open(artifact, x, options, emit):
             model.invoke()
 
         return run_tflite, lambda: None
-    sess, built, _ = open_graph(artifact, options.threads, emit)
+    sess, built, _ = open_graph(artifact, options.threads, emit, weights_form)
     feed = {built.inputs[0]: x}
     fetches = built.outputs
 

@@ -10,7 +10,7 @@ runner works on a TX2's Python 3.6 with TensorFlow 1.15 and on a current Python 
 import gc
 import os
 import platform
-from typing import Any, Callable, Dict, List, Optional  # noqa: F401 (used by the type comments)
+from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: F401 (used by the type comments)
 
 import numpy as np
 
@@ -36,6 +36,7 @@ _OPTION_DEFAULTS = {
     "paired_target_pct": 2.0,
     "paired_threshold_pct": 2.0,
     "paired_max_seconds": 10.0,
+    "weights_form": "auto",
 }  # type: Dict[str, Any]
 # Per-op traced passes run between timed chunks, the first at the first boundary and then one every this many
 # seconds, so the per-op panel fills while the variant is timed (a traced pass is never a timed one; core.measure.timing keeps callbacks out of the windows).
@@ -66,6 +67,7 @@ class Options:
         self.paired_target_pct = float(get("paired_target_pct"))
         self.paired_threshold_pct = float(get("paired_threshold_pct"))
         self.paired_max_seconds = float(get("paired_max_seconds"))
+        self.weights_form = str(get("weights_form"))
 
 
 def run_stage(data, emit, phase_event):
@@ -82,25 +84,39 @@ def run_stage(data, emit, phase_event):
     from core.artifact.graph_build import session_options
 
     settings = session_options(options.threads)
+    settings["weights_form"], settings["weights_form_reason"] = weights_form_for(
+        [artifact], options.weights_form
+    )
     _hello(emit, data, tf, settings)
     phase_event("load")
     evaluation = load_eval_data(eval_data_path(data))
-    sess, built, graph_ops = open_graph(artifact, options.threads, emit)
+    sess, built, graph_ops = open_graph(artifact, options.threads, emit, settings["weights_form"])
     try:
         _measure(sess, built, graph_ops, evaluation, options, emit, phase_event, variant, settings, data)
     finally:
         sess.close()
 
 
-def open_graph(artifact, threads, emit):
-    # type: (str, Optional[int], Callable[..., None]) -> Any
-    """(session, built graph, node name -> op) for a graph artifact, in its own tf.Graph and Session with the
-    SESSION_OPTIONS every variant shares; the paired stage opens two of them in one process."""
+def weights_form_for(artifacts, requested):
+    # type: (List[str], str) -> Tuple[str, str]
+    """(form, why) the weights of `artifacts`, loaded together, take in this process (core.measure.weightsform)."""
+    from core.artifact.graph_build import graph_weight_bytes
+    from core.measure.weightsform import choose_weights_form, mem_available_bytes
+
+    total = sum(graph_weight_bytes(a) for a in artifacts if not a.endswith(".tflite"))
+    return choose_weights_form(requested, total, mem_available_bytes())
+
+
+def open_graph(artifact, threads, emit, weights_form):
+    # type: (str, Optional[int], Callable[..., None], str) -> Any
+    """(session, built graph, node name -> op) for a graph artifact, its weights in `weights_form` ("const" or
+    "variables"), in its own tf.Graph and Session with the SESSION_OPTIONS every variant shares; the paired stage
+    opens two of them in one process."""
     import tensorflow as tf
 
     from core.artifact.graph_build import build_graph, session_config
 
-    built = build_graph(artifact)
+    built = build_graph(artifact, weights_form)
     _drop_unknown_attrs(built.graph_def, emit)
     graph = tf.Graph()
     with graph.as_default():

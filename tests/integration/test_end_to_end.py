@@ -51,6 +51,10 @@ def test_q8_result_validates_and_meets_the_issue_targets(q8_run):
     assert data["status"] == "complete"
     runs = _runs(data)
     base, q8 = runs["baseline"], runs["q8"]
+    # where the weights lived: the demo model's constants fit anywhere, so `auto` takes them, and says why
+    forms = [r["latency"]["session_options"] for r in (base, q8)] + [q8["paired"]["latency"]]
+    assert [f["weights_form"] for f in forms] == ["const"] * 3
+    assert all(f["weights_form_reason"].startswith("auto: constants' extra copies") for f in forms)
     # size: 8-bit codes are a quarter of float32, plus a little header
     assert q8["model"]["size_bytes"] <= 0.27 * base["model"]["size_bytes"]
     assert base["model"]["params"] == q8["model"]["params"] > 100_000

@@ -15,7 +15,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from core.models.user_model import user_model  # noqa: E402
-from core.run.memory_estimate import estimate, estimate_registry_model  # noqa: E402
+from core.run.memory_estimate import estimate, estimate_registry_model, mem_available_bytes  # noqa: E402
 from core.run.session import Session, SessionConfig  # noqa: E402
 from core.spec import CompressionSpec  # noqa: E402
 from tests.fixtures.runs import quick_config  # noqa: E402
@@ -50,7 +50,9 @@ def test_estimate_of_the_demo_model(tmp_path: Path) -> None:
     config = quick_config(tmp_path, "q8")
     peaks, result = measured_peaks(config)
     assert result["status"] == "complete", result["errors"]
-    guess = estimate_registry_model("digits-cnn", config.compression, random_weights=False)
+    guess = estimate_registry_model(
+        "digits-cnn", config.compression, random_weights=False, available_bytes=mem_available_bytes()
+    )
     assert_close(guess.run_peak_bytes, peaks["run"], "digits-cnn q8 run stage")
     assert_close(guess.compress_peak_bytes, peaks["compress"], "digits-cnn q8 compress stage")
     assert result["runs"][0]["memory"]["worker_peak_rss_bytes"] == peaks["run"]
@@ -69,6 +71,13 @@ def test_estimate_of_a_100_mb_model(tmp_path: Path) -> None:
     config.model, config.model_args = path.name, user_model(path).to_args()
     peaks, result = measured_peaks(config)
     assert result["status"] == "complete", result["errors"]
-    guess = estimate(params, CompressionSpec(), largest_layer_params=BIG_IN * BIG_HIDDEN, input_elems=BIG_IN)
+    guess = estimate(
+        params,
+        CompressionSpec(),
+        largest_layer_params=BIG_IN * BIG_HIDDEN,
+        input_elems=BIG_IN,
+        available_bytes=mem_available_bytes(),
+    )
+    print(f"weights form the estimate expects: {guess.weights_form}")
     assert_close(guess.run_peak_bytes, peaks["run"], "100 MB model run stage")
     assert_close(guess.compress_peak_bytes, peaks["compress"], "100 MB model compress stage")

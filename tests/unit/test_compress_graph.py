@@ -68,8 +68,8 @@ def artifacts(model: keras.Model, tmp_path_factory: pytest.TempPathFactory) -> d
 class Run:
     """One artifact's graph in a session with the run stage's options: its GraphDef, outputs and one trace."""
 
-    def __init__(self, path: str, x: np.ndarray, config: Any = None) -> None:
-        built = build_graph(path)
+    def __init__(self, path: str, x: np.ndarray, config: Any = None, weights_form: str = "variables") -> None:
+        built = build_graph(path, weights_form)
         self.graph_def = built.graph_def
         self.counts = built.counts
         ops = {n.name: n.op for n in built.graph_def.node}
@@ -191,6 +191,23 @@ def test_weights_filled_in_slices_compute_the_same(
     sliced = Run(artifacts[text], x)
     assert sliced.nodes("StridedSliceAssign")
     np.testing.assert_array_equal(sliced.y, runs[text].y)
+
+
+@pytest.mark.parametrize("text", ["baseline", "q8", "q8:load:ch", "q8+p0.25", "q16"])
+def test_weights_as_constants_compute_the_same_as_in_variables(
+    runs: dict[str, Run], artifacts: dict[str, str], x: np.ndarray, text: str
+) -> None:
+    """The constant form (core.measure.weightsform: oneDNN caches constant filters) holds every weight in the graph
+    itself, no variable at all, run-time codes stay integer constants, and the outputs match the variable form."""
+    const = Run(artifacts[text], x, weights_form="const")
+    assert not const.nodes("VarHandleOp") and not const.nodes("VariableV2")
+    codes = [n for n in const.nodes("Const") if n.name.endswith("/codes/read")]
+    integer = {types_pb2.DT_UINT8, types_pb2.DT_UINT16}
+    assert len(codes) == (KERNELS if text in ("q8", "q8+p0.25", "q16") else 0)
+    assert all(n.attr["dtype"].type in integer for n in codes)
+    assert const.counts == runs[text].counts
+    scale = float(np.abs(runs[text].y).max())  # oneDNN's cached-filter path rounds differently
+    np.testing.assert_allclose(const.y, runs[text].y, rtol=0, atol=1e-5 * scale)
 
 
 def test_graph_counts_read_as_words_in_the_run_log():

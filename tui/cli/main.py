@@ -115,6 +115,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "default: the runtime's own",
     )
     p.add_argument(
+        "--weights-form",
+        choices=("auto", "const", "variables"),
+        default=d.weights_form,
+        help="where the run stage keeps weights: graph constants (oneDNN caches filters; several times the "
+        "weight bytes in memory), variables (lean), or auto: constants where they fit (default %(default)s)",
+    )
+    p.add_argument(
         "--sysfs-root", default="/sys", help="root of sysfs (a container may mount the host's elsewhere)"
     )
     p.add_argument(

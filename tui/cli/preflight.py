@@ -41,6 +41,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         paired_threshold_pct=getattr(args, "threshold", RunOptions.paired_threshold_pct),
         paired_target_pct=getattr(args, "paired_target", RunOptions.paired_target_pct),
         paired_max_seconds=getattr(args, "paired_seconds", RunOptions.paired_max_seconds),
+        weights_form=getattr(args, "weights_form", RunOptions.weights_form),
     )
     opts.validate()
     return opts
@@ -112,6 +113,7 @@ def check_memory(
     weights: str | None = None,
     force: bool = False,
     meminfo: str = "/proc/meminfo",
+    weights_form: str = "auto",
 ) -> MemoryEstimate | None:
     """Refuse, in one line, a registry model whose estimated stage peak (core.run.memory_estimate) exceeds
     MemAvailable, naming both figures and what would fit; `force` skips the refusal. Returns the estimate (None
@@ -120,8 +122,8 @@ def check_memory(
     from core.run.memory_estimate import estimate_registry_model, gb, mem_available_bytes
 
     random_weights = resolve_weights(get_model_info(model), weights) == "random"
-    guess = estimate_registry_model(model, compression, eval_limit, random_weights)
     available = mem_available_bytes(meminfo)
+    guess = estimate_registry_model(model, compression, eval_limit, random_weights, weights_form, available)
     if available is None or force or guess.peak_bytes <= available:
         return guess
     fits = _what_fits(model, compression, eval_limit, random_weights, available)

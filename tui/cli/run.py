@@ -38,7 +38,14 @@ def run_command(args: argparse.Namespace) -> int:
     if model_args is None:
         check_model(args.model, args.weights)
         check_dataset(args.model, args.dataset, args.weights)
-        check_memory(args.model, compression, args.eval_limit, args.weights, getattr(args, "force", False))
+        check_memory(
+            args.model,
+            compression,
+            args.eval_limit,
+            args.weights,
+            getattr(args, "force", False),
+            weights_form=getattr(args, "weights_form", "auto"),
+        )
         _say_weights(args.model, args.weights)
     check_worker_python(args.worker_python)
     check_worker_python(getattr(args, "compress_python", None), "--compress-python")

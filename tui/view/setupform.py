@@ -128,9 +128,9 @@ def memory_text(name: str, spec: CompressionSpec, eval_limit: int | None, random
     setting, in yellow with what is available when it does not fit."""
     from core.run.memory_estimate import estimate_registry_model, gb, mem_available_bytes
 
-    guess = estimate_registry_model(name, spec, eval_limit, random_weights)
-    text = Text(f"memory: {guess.describe()} (estimate, {spec})", style="dim")
     available = mem_available_bytes()
+    guess = estimate_registry_model(name, spec, eval_limit, random_weights, available_bytes=available)
+    text = Text(f"memory: {guess.describe()} (estimate, {spec})", style="dim")
     if available is not None and guess.peak_bytes > available:
         text.append(f"\n  more than the {gb(available)} available: try --eval-limit or qN", style="yellow")
     return text
