@@ -25,9 +25,6 @@ COMPRESS_BASE_BYTES = 720 * MIB  # a compress-stage worker with TensorFlow and K
 COMPRESS_FLOAT_COPIES = (
     2.5  # float copies of the model the compress stage holds at its peak (issue 10's target)
 )
-COMPRESS_FLOAT_COPIES_RNN = (
-    11.0  # graphs with loops are frozen whole, not tensor by tensor (NMT measured 11.7x)
-)
 RUN_FLOAT_COPIES = 1.1  # the variables, and allocator slack around the slices they are filled from
 EVAL_BATCH = 256  # core.worker.runner's evaluation batch
 SYNTHETIC_SAMPLES = 32  # core.worker.compress_stage: seeded random inputs for random weights
@@ -80,10 +77,9 @@ def estimate(
     input_elems: int = 0,
     batch_samples: int = SYNTHETIC_SAMPLES,
     translation: bool = False,
-    loops: bool = False,
 ) -> MemoryEstimate:
     """The estimate for a model of `params` float32 parameters under `spec`; `input_elems` per sample and
-    `batch_samples` (the largest batch: evaluation's) size the activations; `loops` for graphs frozen whole (RNNs)."""
+    `batch_samples` (the largest batch: evaluation's) size the activations."""
     float_bytes = 4 * params
     largest = 4 * (largest_layer_params or int(params * LARGEST_LAYER_SHARE))
     prune = spec.prune_step
@@ -100,9 +96,8 @@ def estimate(
         activations = batch_samples * TRANSLATION_SAMPLE_BYTES
     else:
         activations = int(batch_samples * input_elems * 4 * ACTIVATION_RATIO)
-    copies = COMPRESS_FLOAT_COPIES_RNN if loops else COMPRESS_FLOAT_COPIES
     return MemoryEstimate(
-        compress_peak_bytes=int(COMPRESS_BASE_BYTES + copies * float_bytes),
+        compress_peak_bytes=int(COMPRESS_BASE_BYTES + COMPRESS_FLOAT_COPIES * float_bytes),
         run_peak_bytes=int(RUN_BASE_BYTES + weights + transient + activations),
         weights_bytes=int(weights),
         transient_bytes=int(transient),
@@ -132,7 +127,6 @@ def estimate_registry_model(
         input_elems=input_elems,
         batch_samples=min(samples, EVAL_BATCH),
         translation=translation,
-        loops=translation,
     )
 
 
