@@ -62,13 +62,14 @@ def _convert_shape_only(concrete: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def _pruned(graph_def: Any, tensor_names: list[str]) -> Any:
-    """The nodes `tensor_names` need, without colocation hints: what the reference's re-import leaves (it drops the
-    inlined function bodies' leftovers and their `_class` attributes)."""
+    """The nodes `tensor_names` need, without colocation hints or debug names: what the reference's re-import leaves
+    (it drops the inlined function bodies' leftovers, their `_class` attributes and their original node names)."""
     with deprecation.silence():  # a v1 API, and the one that prunes a GraphDef (loops and all) to its outputs
         pruned = tf.compat.v1.graph_util.extract_sub_graph(graph_def, [n.split(":")[0] for n in tensor_names])
     for node in pruned.node:
         if "_class" in node.attr:
             del node.attr["_class"]
+        node.ClearField("experimental_debug_info")
     return pruned
 
 

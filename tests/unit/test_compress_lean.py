@@ -109,15 +109,14 @@ def test_lean_freeze_of_a_while_loop_keeps_every_weight_out_of_the_graph(rnn_mod
         tensor = nodes[name].attr["value"].tensor
         assert nodes[name].op == "Const" and not tensor.tensor_content and not tensor.float_val
         assert [d.size for d in tensor.tensor_shape.dim] == list(variable.shape)
-    # The same graph as TensorFlow's converter makes, loops lowered to v1 ops for TF 1.15, but for the weights' bytes
-    # (its re-import leaves placeholders named unused_control_flow_input behind, which nothing reads).
-    ops = sorted(node.op for node in graph_def.node)
-    assert not graph_def.library.function and {"Enter", "Exit", "Merge", "Switch", "NextIteration"} <= set(
-        ops
-    )
+    # The same graph as TensorFlow's converter makes, loops lowered to v1 ops for TF 1.15, node for node but for
+    # the weights' bytes and internal attributes (its re-import leaves unread unused_control_flow_input placeholders).
+    assert not graph_def.library.function
+    assert {"Enter", "Exit", "Merge", "Switch", "NextIteration"} <= {node.op for node in graph_def.node}
     reference, ref_inputs, ref_outputs = freeze_model(rnn_model)
-    used = [node.op for node in reference.node if not node.name.startswith("unused_control_flow_input")]
-    assert (inputs, outputs, ops) == (ref_inputs, ref_outputs, sorted(used))
+    assert (inputs, outputs) == (ref_inputs, ref_outputs)
+    assert _meaning(graph_def, values) == _meaning(reference, values)
+    assert not any(node.HasField("experimental_debug_info") for node in graph_def.node)
 
     info = save_artifact(graph_def, inputs, outputs, "baseline", tmp_path / "rnn.tcz", values=values)
     assert info.params == rnn_model.count_params() - 1  # the scalar went back into the graph, not the table
@@ -126,3 +125,16 @@ def test_lean_freeze_of_a_while_loop_keeps_every_weight_out_of_the_graph(rnn_mod
     with open_session(built, tf) as sess:
         frozen = sess.run(built.outputs[0], {built.inputs[0]: x})
     np.testing.assert_allclose(frozen, rnn_model(x, training=False).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _meaning(graph_def, weights):
+    """Each node's op, inputs and public attributes (a weight's value aside), unread placeholders left out."""
+    return {
+        node.name: (node.op, list(node.input), sorted(
+            (key, value.SerializeToString())
+            for key, value in node.attr.items()
+            if not key.startswith("_") and not (key == "value" and node.name in weights)
+        ))
+        for node in graph_def.node
+        if not node.name.startswith("unused_control_flow_input")
+    }  # fmt: skip
