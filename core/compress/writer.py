@@ -79,9 +79,8 @@ def save_artifact(
         for node in graph_def.node:
             held = values.get(node.name)
             if not _is_weight(node):
-                if (
-                    held is not None
-                ):  # left empty by the freezer, but not the table's (an integer or a scalar)
+                # Left empty by the freezer but not the table's (an integer or a scalar): its value goes back in.
+                if held is not None:
                     node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(held.numpy()))
                 continue
             # A read-only view of the variable's own buffer (Variable.numpy() would copy it).

@@ -53,7 +53,7 @@ def test_constant_tensors_code_as_the_plain_codec_does(fill):
     assert nonzero == (16 if fill else 0) and decode_tensor(meta, b"".join(pieces)).max() == fill
 
 
-@pytest.mark.parametrize("text", ["baseline", "q8"])
+@pytest.mark.parametrize("text", ["baseline", "q8", "q8+p0.5", "q8:ch"])  # weights read as read-only views
 def test_lean_artifact_equals_plain_artifact(model, tmp_path, text):
     plain_graph, inputs, outputs = freeze_model(model)
     plain = save_artifact(plain_graph, inputs, outputs, text, tmp_path / "plain.tcz")
