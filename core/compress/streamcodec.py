@@ -18,13 +18,14 @@ from core.compress.tensorcodec import TensorMeta, decode_tensor, encode_tensor, 
 from core.spec import CompressionSpec, Step
 
 # Elements per chunk: a multiple of 8, so packed chunks of any width join on byte boundaries.
-CHUNK_VALUES = 1 << 22
+CHUNK_VALUES = 1 << 20  # 8 MB as float64: the per-chunk temporaries stay small beside the model
 
 
 def encode_pieces(
     w: np.ndarray, spec: CompressionSpec, channel_dims: int = 1
-) -> tuple[TensorMeta, list[bytes], int]:
-    """Table entry, payload pieces (in order) and the count of non-zero decoded values of `w` under `spec`."""
+) -> tuple[TensorMeta, list[bytes | memoryview], int]:
+    """Table entry, payload pieces (in order; bytes, or byte views of `w` itself) and the count of non-zero
+    decoded values of `w` under `spec`."""
     arr = np.asarray(w)
     if np.issubdtype(arr.dtype, np.floating):
         steps = tensor_steps(spec) if arr.ndim >= 2 else ()
@@ -36,14 +37,15 @@ def encode_pieces(
     return meta, [payload], int(np.count_nonzero(decode_tensor(meta, payload)))
 
 
-def _float_dense(arr: np.ndarray) -> tuple[TensorMeta, list[bytes], int]:
-    """Every value as little-endian float32, the form of uncompressed weights."""
+def _float_dense(arr: np.ndarray) -> tuple[TensorMeta, list[bytes | memoryview], int]:
+    """Every value as little-endian float32, the form of uncompressed weights: a float32 `arr` is its own
+    payload (a byte view, no copy)."""
     flat = np.ascontiguousarray(arr.ravel(), dtype="<f4")
     meta = TensorMeta(tuple(int(d) for d in arr.shape), arr.dtype.name, "dense", stored=int(flat.size))
-    return meta, [flat.tobytes()], int(np.count_nonzero(flat))
+    return meta, [flat.data.cast("B")], int(np.count_nonzero(flat))
 
 
-def _quantized_dense(arr: np.ndarray, step: Step) -> tuple[TensorMeta, list[bytes], int]:
+def _quantized_dense(arr: np.ndarray, step: Step) -> tuple[TensorMeta, list[bytes | memoryview], int]:
     """Per-tensor codes over the whole range with 0 on the grid (as tensorcodec does), packed chunk by chunk."""
     assert step.bits is not None  # the parser sets bits on every q step
     bits, levels = step.bits, (1 << step.bits) - 1
@@ -56,12 +58,14 @@ def _quantized_dense(arr: np.ndarray, step: Step) -> tuple[TensorMeta, list[byte
         raise ValueError("cannot quantize a tensor that holds NaN or inf; check the model's weights")
     scale_array, min_array = affine_range(np.array(lo), np.array(hi), levels, True)
     scale, min_value = float(scale_array), float(min_array)
-    pieces: list[bytes] = []
+    pieces: list[bytes | memoryview] = []
     nonzero = 0
     for start in range(0, flat.size, CHUNK_VALUES):
         part = flat[start : start + CHUNK_VALUES].astype(np.float64)
-        if scale > 0:
-            codes = np.clip(np.rint((part - min_value) / scale), 0, levels).astype(np.uint16)
+        if scale > 0:  # in place: one float64 chunk alive, not one per operation
+            part -= min_value
+            part /= scale
+            codes = np.clip(np.rint(part, out=part), 0, levels, out=part).astype(np.uint16)
         else:
             codes = np.zeros(part.size, dtype=np.uint16)
         del part

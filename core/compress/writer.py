@@ -77,11 +77,17 @@ def save_artifact(
     with tempfile.TemporaryFile(dir=str(target.parent), prefix="." + target.name + ".") as spool:
         offset = crc = 0
         for node in graph_def.node:
-            if not _is_weight(node):
-                continue
             held = values.get(node.name)
+            if not _is_weight(node):
+                # Left empty by the freezer but not the table's (an integer or a scalar): its value goes back in.
+                if held is not None:
+                    node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(held.numpy()))
+                continue
+            # A read-only view of the variable's own buffer (Variable.numpy() would copy it).
             value = (
-                np.asarray(held.numpy()) if held is not None else tf.make_ndarray(node.attr["value"].tensor)
+                np.asarray(held.read_value())
+                if held is not None
+                else tf.make_ndarray(node.attr["value"].tensor)
             )
             meta, pieces, nonzero_here = encode_pieces(value, spec, channel_dims.get(node.name, 1))
             nbytes = 0

@@ -32,8 +32,6 @@ RUN_BASE_BYTES = 590 * MIB
 COMPRESS_BASE_BYTES = 660 * MIB
 # Float copies of the model the compress stage holds at its peak (issue 10's target).
 COMPRESS_FLOAT_COPIES = 2.5
-# Graphs with loops are frozen whole, not tensor by tensor (NMT measured 11.7x).
-COMPRESS_FLOAT_COPIES_RNN = 11.0
 RUN_FLOAT_COPIES = 1.1  # the variables, and allocator slack around the slices they are filled from
 EVAL_BATCH = 256  # core.worker.runner's evaluation batch
 SYNTHETIC_SAMPLES = 32  # core.worker.compress_stage: seeded random inputs for random weights
@@ -91,13 +89,12 @@ def estimate(
     input_elems: int = 0,
     batch_samples: int = SYNTHETIC_SAMPLES,
     translation: bool = False,
-    loops: bool = False,
     weights_form: str = AUTO,
     available_bytes: int | None = None,
 ) -> MemoryEstimate:
     """The estimate for a model of `params` float32 parameters under `spec`; `input_elems` per sample and
-    `batch_samples` (the largest batch: evaluation's) size the activations; `loops` for graphs frozen whole (RNNs).
-    The run stage's weights form is the one the worker will choose with `available_bytes` (its `auto` rule)."""
+    `batch_samples` (the largest batch: evaluation's) size the activations. The run stage's weights form is the one
+    the worker will choose with `available_bytes` (its `auto` rule)."""
     float_bytes = 4 * params
     largest = 4 * (largest_layer_params or int(params * LARGEST_LAYER_SHARE))
     prune = spec.prune_step
@@ -115,13 +112,12 @@ def estimate(
         activations = batch_samples * TRANSLATION_SAMPLE_BYTES
     else:
         activations = int(batch_samples * input_elems * 4 * ACTIVATION_RATIO)
-    copies = COMPRESS_FLOAT_COPIES_RNN if loops else COMPRESS_FLOAT_COPIES
     form, extra = VARIABLES, 0
     if spec.tflite_step is None:
         form = choose_weights_form(weights_form, graph_bytes, available_bytes)[0]
         extra = const_extra_bytes(graph_bytes) if form == CONST else 0
     return MemoryEstimate(
-        compress_peak_bytes=int(COMPRESS_BASE_BYTES + copies * float_bytes),
+        compress_peak_bytes=int(COMPRESS_BASE_BYTES + COMPRESS_FLOAT_COPIES * float_bytes),
         run_peak_bytes=int(RUN_BASE_BYTES + weights + transient + activations + extra),
         weights_bytes=int(weights),
         transient_bytes=int(transient),
@@ -158,7 +154,6 @@ def estimate_registry_model(
         input_elems=input_elems,
         batch_samples=min(samples, EVAL_BATCH),
         translation=translation,
-        loops=translation,
         weights_form=weights_form,
         available_bytes=available_bytes,
     )
