@@ -109,10 +109,14 @@ def stop_reason(
     pairs, elapsed_s, interval, target_pct, threshold_pct, min_pairs, max_seconds, min_seconds=0.0
 ):
     # type: (int, float, Interval, float, float, int, float, float) -> Optional[str]
-    """ "narrow", "excludes_one" or "cap" when paired timing should stop after `pairs` groups, else None."""
+    """ "narrow", "excludes_one" or "cap" when paired timing should stop after `pairs` groups, else None.
+
+    A narrow interval that straddles 1 +/- the threshold has not decided between "no real change" and a direction
+    (a run stopped at 1.029 (1.009-1.049) read "no real change" where nine others read "slower"), so timing goes on
+    until it lies on one side of the threshold or the cap comes."""
     if pairs >= min_pairs and elapsed_s >= min_seconds:
         half = halfwidth_pct(*interval)
-        if half <= target_pct:
+        if half <= target_pct and _decided(interval[1], interval[2], threshold_pct):
             return "narrow"
         usable = half <= EXCLUDES_MAX_HALFWIDTH_FACTOR * target_pct
         if usable and direction(interval[1], interval[2], threshold_pct) != 0:
@@ -120,6 +124,15 @@ def stop_reason(
     if elapsed_s >= max_seconds:
         return "cap"
     return None
+
+
+def _decided(low, high, threshold_pct):
+    # type: (Optional[float], Optional[float], float) -> bool
+    """The interval lies wholly beyond 1 +/- the threshold on one side, or wholly inside the no-change band."""
+    if low is None or high is None:
+        return False
+    band_low, band_high = 1.0 - threshold_pct / 100.0, 1.0 + threshold_pct / 100.0
+    return direction(low, high, threshold_pct) != 0 or (low >= band_low and high <= band_high)
 
 
 def merge_stopped(stopped):

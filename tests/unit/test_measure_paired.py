@@ -72,7 +72,10 @@ def test_direction_only_beyond_the_threshold(low, high, expected):
 @pytest.mark.parametrize(
     ("pairs", "elapsed", "interval", "expected"),
     [
-        (8, 1.0, (1.0, 0.985, 1.0152), "narrow"),  # half-width 1.5% <= 2%
+        (8, 1.0, (1.0, 0.985, 1.0152), "narrow"),  # half-width 1.5% <= 2%, inside the no-change band
+        (13, 5.0, (1.029, 1.009, 1.049), None),  # 2% wide but straddling 1.02: not decided yet
+        (13, 10.0, (1.029, 1.009, 1.049), "cap"),
+        (13, 5.0, (1.04, 1.021, 1.059), "narrow"),  # 1.8% wide, wholly above 1.02
         (7, 1.0, (1.0, 0.985, 1.0152), None),  # below the minimum pairs
         (8, 1.0, (1.15, 1.10, 1.20), "excludes_one"),  # half-width 4.4%, clearly above 1.02
         (8, 1.0, (1.15, 1.05, 1.26), None),  # above 1.02 but 9.5% wide (> 4 x 2%): let more pairs in
