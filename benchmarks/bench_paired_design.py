@@ -37,7 +37,7 @@ def child(artifact: str, spec_json: str) -> None:
     spec = json.loads(spec_json)
     options = Options(spec.get("options") or {})
     x = timed_input(load_eval_data(eval_data_path(spec)), options.batch_size)
-    run_once, _ = _open(artifact, x, options, lambda *a, **k: None)
+    run_once, _ = _open(artifact, x, options, lambda *a, **k: None, "const")
     warm_up(run_once, options.warmup_iters)
     print("ready", flush=True)
     for line in sys.stdin:

@@ -126,7 +126,7 @@ def drift(args: argparse.Namespace, workdir: Path) -> None:
     # Paired: never stop early (a tiny target, a huge threshold), so both modes time for the same 2T seconds.
     options = Options({"paired_max_seconds": 2 * t, "paired_target_pct": 1e-9, "paired_threshold_pct": 99.0})
     x = timed_input(load_eval_data(eval_data_path(dict(spec, workdir=str(workdir / "runs")))), 1)
-    fns = [_open(a, x, options, lambda *a, **k: None)[0] for a in artifacts]
+    fns = [_open(a, x, options, lambda *a, **k: None, "const")[0] for a in artifacts]
     for fn in fns:
         warm_up(fn, 10)
 
