@@ -134,6 +134,19 @@ class BuiltGraph:
 
                 load.run(sess, read)
         self.loads = []
+        release_freed_memory()
+
+
+def release_freed_memory():
+    # type: () -> None
+    """Hand freed heap pages back to the kernel (glibc's malloc_trim): the load's transient copies would otherwise
+    stay in RSS (ResNet50: 172 MiB added by its 98 MiB of float weights before, 141 after; q8 59 and 46 MiB)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim with
+        pass
 
 
 class _Load:
