@@ -1,8 +1,9 @@
 """Corpus BLEU of decoded translations against their references, by sacrebleu (its default 13a tokenization).
 
 sacrebleu is the reference implementation, so a score here is comparable with published ones computed the same way
-(the signature says how). It needs Python 3.8 or newer: on an older run stage (a TX2's Python 3.6) BLEU is null
-with that reason rather than a home-made approximation. Python 3.6-compatible itself (the run stage imports it).
+(the signature says how). Where it is not installed (the TX2-like env of scripts/make_py36_env.py; 2.3.x is its
+last release for Python 3.6 and scores the demo as 2.6 does) BLEU is null with that reason rather than a home-made
+approximation. Python 3.6-compatible itself (the run stage imports it).
 """
 
 import platform
@@ -18,8 +19,8 @@ def corpus_bleu(hypotheses, references):
         from sacrebleu.metrics import BLEU
     except ImportError:
         reason = (
-            f"sacrebleu is not importable in this Python ({platform.python_version()}; it needs 3.8 or newer "
-            "and `pip install sacrebleu`): BLEU is not measured"
+            f"sacrebleu is not importable in this Python ({platform.python_version()}; `pip install sacrebleu`, "
+            "on Python 3.6 `pip install 'sacrebleu<2.4'`): BLEU is not measured"
         )
         return {"bleu": None, "bleu_signature": None, "bleu_reason": reason}
     metric = BLEU()

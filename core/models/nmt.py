@@ -186,7 +186,9 @@ class GNMT(keras.layers.Layer):
         batch = tf.shape(src)[0]
         token = tf.fill([batch], tf.constant(BOS_ID, tf.int32))
         done = tf.zeros([batch], tf.bool)
-        out = tf.TensorArray(tf.int32, size=0, dynamic_size=True)
+        # Fixed-size: a growable array's writes carry TensorListSetItem's `resize_if_index_out_of_bounds`, which
+        # TF 2.6 and older do not know; dropped on import there, the first write fails on the empty list.
+        out = tf.TensorArray(tf.int32, size=max_len)
 
         def cond(t: Any, token: Any, states: Any, context: Any, done: Any, out: Any) -> Any:
             return tf.logical_and(t < max_len, tf.logical_not(tf.reduce_all(done)))
@@ -205,7 +207,8 @@ class GNMT(keras.layers.Layer):
 
         loop = (tf.constant(0), token, states, context, done, out)
         steps, _, _, _, _, out = tf.while_loop(cond, body, loop, maximum_iterations=max_len)
-        ids = tf.transpose(out.stack(), [1, 0])
+        # The steps written only, padded as before; unwritten entries are never read.
+        ids = tf.transpose(out.gather(tf.range(steps)), [1, 0])
         return tf.pad(ids, [[0, 0], [0, max_len - steps]], constant_values=PAD_ID)
 
     def compute_output_spec(self, inputs: Any) -> Any:

@@ -8,6 +8,7 @@ artifact whose recorded setting and source match is reused (`"cached": true`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from core.artifact.container import ArtifactError
 from core.runspec import RunSpec
 from core.samples.evaldata import EvalData, decode_progress, eval_data_path, save_eval_data
 from core.spec import SpecError
+
+NMT_CODE = Path(__file__).parents[1] / "models" / "nmt.py"
 
 if TYPE_CHECKING:
     from core.compress.pipeline import StepSamples
@@ -141,6 +144,7 @@ def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any
             "weights": f"random (seed {RANDOM_SEED})",
             "keras": keras_version,
             "tensorflow": tf_version,
+            **_code(info.builder),
         }
     file = _weights_file(spec)
     stat = file.stat() if file is not None and file.is_file() else None
@@ -151,7 +155,16 @@ def _source(spec: RunSpec, keras_version: str, tf_version: str) -> dict[str, Any
         "weights_mtime_ns": stat.st_mtime_ns if stat else None,
         "keras": keras_version,
         "tensorflow": tf_version,
+        **_code(info.builder),
     }
+
+
+def _code(builder: str | None) -> dict[str, str]:
+    """The translation models' graph is this checkout's layer code (core.models.nmt), not the weights file's: its
+    digest joins the source, so a changed decoder is compressed again instead of reusing an old artifact."""
+    if builder != "nmt":
+        return {}
+    return {"code_sha256": hashlib.sha256(NMT_CODE.read_bytes()).hexdigest()}
 
 
 def _cached_header(path: Path, variant: str, source: dict[str, Any], read: Callable[[Any], Any]) -> Any:

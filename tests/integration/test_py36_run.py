@@ -69,3 +69,59 @@ def test_q8_is_a_quarter_of_the_size_measured_traced_and_as_accurate(py36_run):
     assert base["accuracy"]["top1"] >= 0.95
     assert abs(q8["accuracy"]["top1"] - base["accuracy"]["top1"]) <= 0.01
     assert q8["ops"]["devices"]["op_devices"]["Dequantize"] == ["CPU:0"]
+
+
+NMT_EVAL_LIMIT = 8
+
+
+@pytest.fixture(scope="module")
+def nmt_py36_run(tmp_path_factory):
+    """The demo translator's run stage under Python 3.6 + TF 1.15: one baseline and one q8 worker, no paired stage."""
+    python = py36_python("1.15")
+    out = tmp_path_factory.mktemp("nmt-py36")
+    path = out / "r.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "run", "--model", "nmt-demo", "--compress", "q8",
+         "--worker-python", str(python), "--json", str(path), "--workdir", str(out / "runs"),
+         "--eval-limit", str(NMT_EVAL_LIMIT), *FAST_RUN_ARGS, "--no-paired"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert path.exists(), (
+        f"no result file; rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    return proc, json.loads(path.read_text())
+
+
+def test_the_demo_translator_decodes_under_tf115_as_under_this_tensorflow(nmt_py36_run):
+    """The greedy decoder's loop ran to the end under TF 1.15 (it once failed on its first output write) and its
+    sentences are the ones this machine's TensorFlow decodes from the same shipped weights."""
+    from core.data.translation import translation_eval_data
+    from core.models.builders import load_model
+    from core.samples.vocab import Vocab
+
+    proc, data = nmt_py36_run
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    validate_result(data)
+    runs = {r["variant"]: r for r in data["runs"]}
+    assert set(runs) == {"baseline", "q8"}
+    evaluation = translation_eval_data("nmt-demo", limit=NMT_EVAL_LIMIT)
+    vocab = Vocab(list(evaluation.vocab))
+    for run in runs.values():
+        assert run["status"] == "complete", run["errors"]
+        assert run["worker"]["tensorflow"].startswith("1.15")
+        assert run["ops"]["by_class"]["G"] > 0  # the decoder's loop, traced under TF 1.15
+        acc = run["accuracy"]
+        assert acc["task"] == "translation" and acc["n_samples"] == NMT_EVAL_LIMIT
+        if acc["bleu"] is None:  # sacrebleu is not in the TX2-like env: null with why, never 0
+            assert "sacrebleu" in acc["reason"]
+        else:
+            assert acc["bleu"] >= 90.0
+    examples = runs["baseline"]["accuracy"]["examples"]
+    ids = load_model("nmt-demo").predict(evaluation.x[: len(examples)], verbose=0)
+    expected = [vocab.decode(row) for row in ids]
+    assert [e["hypothesis"] for e in examples] == expected
+    assert [e["hypothesis"] for e in runs["q8"]["accuracy"]["examples"]] == expected  # q8 keeps these exact
+    assert expected == [e["reference"] for e in examples]

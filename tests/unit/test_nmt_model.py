@@ -81,6 +81,15 @@ def test_frozen_decoder_compresses_every_lstm_attention_and_dense_weight(small_m
     assert ids_q8.shape == ids.shape
 
 
+def test_frozen_decoder_never_grows_a_list_which_tf115_and_26_cannot(small_model):
+    """A growable TensorArray writes with TensorListSetItem's `resize_if_index_out_of_bounds` (newer than TF 2.6):
+    an older TensorFlow drops the attribute it does not know and the first write fails on the empty list."""
+    graph_def, _, _ = freeze_model(small_model[0])
+    writes = [node for node in graph_def.node if node.op == "TensorListSetItem"]
+    assert writes  # the decoder's output array
+    assert not [n.name for n in writes if n.attr["resize_if_index_out_of_bounds"].b]
+
+
 DEMO_BLEU_MIN = 90.0  # measured 96.5 by scripts/train_nmt_demo.py (seed 0)
 
 
