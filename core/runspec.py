@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from core.measure.weightsform import WEIGHTS_FORMS
 from core.spec import STAGES, CompressionSpec, SpecError
+
+# core.artifact.weightsform's forms (that package imports core's root, so not imported back; a test checks they agree).
+WEIGHTS_FORMS = ("auto", "const", "variables")
 
 
 @dataclass
@@ -40,7 +42,7 @@ class RunOptions:
     paired_target_pct: float = 2.0
     paired_threshold_pct: float = 2.0
     paired_max_seconds: float = 10.0
-    # Where the run stage keeps the weights (core.measure.weightsform): "const" (graph constants: oneDNN caches
+    # Where the run stage keeps the weights (core.artifact.weightsform): "const" (graph constants: oneDNN caches
     # filters), "variables" (the lean form), or "auto": constants where their copies fit in available memory.
     weights_form: str = "auto"
 

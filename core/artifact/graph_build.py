@@ -9,7 +9,7 @@
   `Dequantize(MIN_FIRST, range 0..top) * scale[C] + min[C]`. The weight's own node becomes an Identity of the
   result, so every consumer is unchanged. Pruned weights get the code of 0.0.
 - De-quantization at load (`qN:load`) and unquantized tensors: float variables, decoded with numpy.
-Weights live in one of two forms (the `weights_form` run option; core.measure.weightsform chooses and says why):
+Weights live in one of two forms (the `weights_form` run option; core.artifact.weightsform chooses and says why):
 - variables (`<weight>/weight`: a reference variable read by an Identity for floats, a resource variable read by a
   ReadVariableOp for integer codes; the reader keeps the weight's node name): the GraphDef carries no weight bytes,
   so importing it and Grappler's copies of it cost nothing per weight (ResNet50's footprint: 200 MiB against
@@ -34,7 +34,7 @@ import numpy as np
 
 from core.artifact.container import ArtifactError, read_header
 from core.artifact.tensordecode import decode_codes, entry_count, float_chunks, levels
-from core.measure.weightsform import CONST, VARIABLES
+from core.artifact.weightsform import CONST, VARIABLES
 
 DEQUANT_SCOPE = "dequantize"
 VARIABLE_SUFFIX = "/weight"
@@ -198,7 +198,7 @@ def build_graph(path, weights_form=VARIABLES):
     # type: (str, str) -> BuiltGraph
     """Read the artifact's header and graph at `path` and put each weight back, quantized ones in the form its
     setting names (run-time de-quantization, or float de-quantized at load): in a variable that `load_weights`
-    fills, or with `weights_form` "const" as a graph constant (core.measure.weightsform says when and why)."""
+    fills, or with `weights_form` "const" as a graph constant (core.artifact.weightsform says when and why)."""
     from tensorflow.core.framework import graph_pb2, types_pb2
 
     header, payload_offset = read_header(path)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.measure.weightsform import (
+from core.artifact.weightsform import (
     AUTO,
     CONST,
     VARIABLES,
@@ -58,7 +58,7 @@ class MemoryEstimate:
     weights_bytes: int  # resident in the run stage: floats, or integer codes
     transient_bytes: int  # one layer's floats being de-quantized, or the slice a variable is filled from
     activations_bytes: int  # the largest batch's activations
-    weights_form: str = VARIABLES  # where the run stage will keep the weights (core.measure.weightsform)
+    weights_form: str = VARIABLES  # where the run stage will keep the weights (core.artifact.weightsform)
     const_extra_bytes: int = (
         0  # what graph constants add: TensorFlow's copies of a GraphDef holding the weights
     )

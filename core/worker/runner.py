@@ -99,9 +99,9 @@ def run_stage(data, emit, phase_event):
 
 def weights_form_for(artifacts, requested):
     # type: (List[str], str) -> Tuple[str, str]
-    """(form, why) the weights of `artifacts`, loaded together, take in this process (core.measure.weightsform)."""
+    """(form, why) the weights of `artifacts`, loaded together, take in this process (core.artifact.weightsform)."""
     from core.artifact.graph_build import graph_weight_bytes
-    from core.measure.weightsform import choose_weights_form, mem_available_bytes
+    from core.artifact.weightsform import choose_weights_form, mem_available_bytes
 
     total = sum(graph_weight_bytes(a) for a in artifacts if not a.endswith(".tflite"))
     return choose_weights_form(requested, total, mem_available_bytes())

@@ -197,7 +197,7 @@ def test_weights_filled_in_slices_compute_the_same(
 def test_weights_as_constants_compute_the_same_as_in_variables(
     runs: dict[str, Run], artifacts: dict[str, str], x: np.ndarray, text: str
 ) -> None:
-    """The constant form (core.measure.weightsform: oneDNN caches constant filters) holds every weight in the graph
+    """The constant form (core.artifact.weightsform: oneDNN caches constant filters) holds every weight in the graph
     itself, no variable at all, run-time codes stay integer constants, and the outputs match the variable form."""
     const = Run(artifacts[text], x, weights_form="const")
     assert not const.nodes("VarHandleOp") and not const.nodes("VariableV2")

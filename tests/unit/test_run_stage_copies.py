@@ -26,6 +26,14 @@ def test_runner_options_read_every_default_it_keeps():
         assert getattr(options, name) == value, name
 
 
+def test_weights_forms_are_the_board_sides():
+    from core.artifact import weightsform
+    from core.runspec import WEIGHTS_FORMS
+
+    assert WEIGHTS_FORMS == weightsform.WEIGHTS_FORMS
+    assert RunOptions().weights_form == weightsform.AUTO
+
+
 def test_worker_stage_names_are_the_spec_stage_names():
     """The user-facing stages, plus the paired stage that only the session asks for (core.run.session)."""
     assert worker_main.STAGES == (*STAGES, "paired")

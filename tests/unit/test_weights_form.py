@@ -1,11 +1,11 @@
-"""`auto` weights form (core.measure.weightsform): constants where their extra copies fit in a quarter of what is
+"""`auto` weights form (core.artifact.weightsform): constants where their extra copies fit in a quarter of what is
 available, variables otherwise or where memory is unknown; an explicit choice is kept, and the estimate follows it."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.measure.weightsform import CONST_EXTRA_COPIES, choose_weights_form, const_extra_bytes
+from core.artifact.weightsform import CONST_EXTRA_COPIES, choose_weights_form, const_extra_bytes
 from core.run.memory_estimate import estimate, estimate_registry_model
 from core.spec import CompressionSpec
 
