@@ -133,7 +133,8 @@ def main() -> int:
             set -u
             mount -t tmpfs tmpfs /run && mount --bind {group} /etc/group && mount --bind {work}/sys /sys
             {service_python} {work}/service.py 60 > {work}/service.log 2>&1 &
-            for i in $(seq 50); do [ -S /run/jtop.sock ] && break; sleep 0.2; done
+            # the socket comes before the service's own line: wait for both (a busy machine widens the gap)
+            for i in $(seq 150); do [ -S /run/jtop.sock ] && grep -q '^service:' {work}/service.log && break; sleep 0.2; done
             grep '^service:' {work}/service.log
             for py in {" ".join(clients)}; do timeout 30 "$py" {work}/detect.py {ROOT}; done
             kill %1; wait
