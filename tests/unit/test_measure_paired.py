@@ -77,8 +77,9 @@ def test_direction_only_beyond_the_threshold(low, high, expected):
         (13, 10.0, (1.029, 1.009, 1.049), "cap"),
         (13, 5.0, (1.04, 1.021, 1.059), "narrow"),  # 1.8% wide, wholly above 1.02
         (7, 1.0, (1.0, 0.985, 1.0152), None),  # below the minimum pairs
-        (8, 1.0, (1.15, 1.10, 1.20), "excludes_one"),  # half-width 4.4%, clearly above 1.02
-        (8, 1.0, (1.15, 1.05, 1.26), None),  # above 1.02 but 9.5% wide (> 4 x 2%): let more pairs in
+        (8, 1.0, (1.15, 1.12, 1.18), "excludes_one"),  # half-width 2.6% (<= 1.5 x 2%), clearly above 1.02
+        (8, 1.0, (1.15, 1.10, 1.20), None),  # above 1.02 but 4.4% wide: let more pairs in, the figure firms up
+        (8, 1.0, (1.15, 1.05, 1.26), None),  # above 1.02 but 9.5% wide
         (8, 1.0, (1.99, 1.108, 3.56), None),  # an A/A run hit by bursts of load on a busy machine
         (8, 1.0, (1.05, 0.99, 1.11), None),  # wide and straddling: keep going
         (8, 10.0, (1.05, 0.99, 1.11), "cap"),
