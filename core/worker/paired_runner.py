@@ -31,6 +31,12 @@ from core.worker.loop import warm_up
 from core.worker.runner import Options, open_graph, timed_input, weights_form_for
 
 GROUP = 4  # blocks in a group: ABBA or BAAB (core.measure.paired.group_pattern)
+# Loaded copies of each graph, taken in turn group by group. Two copies of one artifact in one process differ by up
+# to 5% (A/A: 0.946 (0.918-0.974) after 10 pairs; where each copy's buffers land), an offset no number of pairs of
+# one copy averages out; rotating copies puts it inside the interval and halves it in the ratio. Only while the
+# copies are small: the pair's weights within COPIES_MAX_BYTES.
+COPIES = 2
+COPIES_MAX_BYTES = 64 << 20
 PAIR_EVERY_S = 1.0  # live `pair` events: the dashboard redraws its ratio panel at about 1 Hz
 Block = Tuple[int, float, float, int, float]  # noqa: UP006 (variant index, monotonic t0, t1, inferences, seconds)
 
@@ -51,18 +57,22 @@ def paired_stage(data, emit, phase_event):
     why = "TFLite: the interpreter holds its own weights"
     if not all(a.endswith(".tflite") for a in artifacts):
         form, why = weights_form_for(artifacts, options.weights_form)  # one form for both: loaded together
-    runners = []  # type: List[Tuple[Callable[[], Any], Callable[[], None]]]
+    copies = COPIES if _pair_bytes(artifacts) <= COPIES_MAX_BYTES else 1
+    runners = []  # type: List[List[Tuple[Callable[[], Any], Callable[[], None]]]]
     try:
-        for artifact in artifacts:
-            runners.append(_open(artifact, x, options, emit, form or "variables"))
+        runners = [[], []]
+        for copy in range(copies):  # loaded in ABBA order too (A1 B1 B2 A2): neither variant is always loaded first
+            for variant in (0, 1) if copy % 2 == 0 else (1, 0):
+                runners[variant].append(_open(artifacts[variant], x, options, emit, form or "variables"))
         phase_event("warmup")
-        for run_once, _ in runners:
+        for run_once, _ in [r for variant in runners for r in variant]:
             warm_up(run_once, options.warmup_iters)
         phase_event("paired")
-        latency, blocks = time_pairs([r[0] for r in runners], options, labels, emit)
+        latency, blocks = time_pairs([[r[0] for r in variant] for variant in runners], options, labels, emit)
         latency["weights_form"], latency["weights_form_reason"] = form, why
+        latency["copies"] = copies
     finally:
-        for _, close in runners:
+        for _, close in [r for variant in runners for r in variant]:
             close()
     emit("paired", variant=labels[1], against=labels[0], blocks=[list(b) for b in blocks], latency=latency)
     phase_event("done")
@@ -75,6 +85,12 @@ def _tf_version(artifacts):
     import tensorflow as tf
 
     return str(tf.__version__)
+
+
+def _pair_bytes(artifacts):
+    # type: (List[str]) -> int
+    """Bytes of both artifacts on disk: what each further copy of the pair roughly costs (more as constants)."""
+    return sum(os.path.getsize(a) for a in artifacts)
 
 
 def _open(artifact, x, options, emit, weights_form):
@@ -103,9 +119,10 @@ def _open(artifact, x, options, emit, weights_form):
 
 
 def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_clock=time.monotonic):
-    # type: (List[Callable[[], Any]], Any, List[str], Callable[..., None], Callable[[], float], Callable[[], float]) -> Tuple[Dict[str, Any], List[Block]]  # noqa: E501
+    # type: (List[Any], Any, List[str], Callable[..., None], Callable[[], float], Callable[[], float]) -> Tuple[Dict[str, Any], List[Block]]  # noqa: E501
     """Run ABBA/BAAB groups of blocks (each block: inferences of one variant until `paired_block_s` has passed) until
-    the stopping rule (core.measure.paired.stop_reason) holds; (the latency block, the blocks).
+    the stopping rule (core.measure.paired.stop_reason) holds; (the latency block, the blocks). A variant given as
+    a list of copies runs copy g mod len in group g (COPIES).
 
     The garbage collector is held off while timing; stats and events happen between groups, never inside a block.
     """
@@ -113,6 +130,7 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
     method = METHOD_PAIRS.format(block_ms=block_s * 1000)
     blocks = []  # type: List[Block]
     interval = (float("nan"), None, None)  # type: Tuple[float, Optional[float], Optional[float]]
+    copies = [fn if isinstance(fn, list) else [fn] for fn in run_fns]
     gc_was_enabled = gc.isenabled()
     gc.collect()
     gc.disable()
@@ -120,8 +138,9 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
     last_pair = start
     try:
         while True:
-            for variant in group_pattern(len(blocks) // GROUP):
-                run_once = run_fns[variant]
+            group = len(blocks) // GROUP
+            for variant in group_pattern(group):
+                run_once = copies[variant][group % len(copies[variant])]
                 w0 = window_clock()
                 t0 = clock()
                 n = 0
