@@ -61,7 +61,9 @@ def paired_stage(data, emit, phase_event):
     runners = []  # type: List[List[Tuple[Callable[[], Any], Callable[[], None]]]]
     try:
         runners = [[], []]
-        for copy in range(copies):  # loaded in ABBA order too (A1 B1 B2 A2): neither variant is always loaded first
+        for copy in range(
+            copies
+        ):  # loaded in ABBA order too (A1 B1 B2 A2): neither variant is always loaded first
             for variant in (0, 1) if copy % 2 == 0 else (1, 0):
                 runners[variant].append(_open(artifacts[variant], x, options, emit, form or "variables"))
         phase_event("warmup")

@@ -24,6 +24,7 @@ def test_the_q8_run_carries_its_paired_answer(q8_run):
     low, high = lat["ratio_ci95"]
     assert low < lat["ratio"] < high
     assert lat["stopped"] in ("narrow", "excludes_one", "cap") and lat["method"].startswith("t-interval")
+    assert lat["copies"] == 2  # the demo's graphs are small: two copies of each, taken in turn
     assert (
         lat["seconds"] <= 2.0 + 4 * 0.1 + 1.0
     )  # the cap, plus the group under way, plus slack for a busy box

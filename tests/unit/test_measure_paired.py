@@ -78,7 +78,12 @@ def test_direction_only_beyond_the_threshold(low, high, expected):
         (13, 5.0, (1.04, 1.021, 1.059), "narrow"),  # 1.8% wide, wholly above 1.02
         (7, 1.0, (1.0, 0.985, 1.0152), None),  # below the minimum pairs
         (8, 1.0, (1.15, 1.12, 1.18), "excludes_one"),  # half-width 2.6% (<= 1.5 x 2%), clearly above 1.02
-        (8, 1.0, (1.15, 1.10, 1.20), None),  # above 1.02 but 4.4% wide: let more pairs in, the figure firms up
+        (
+            8,
+            1.0,
+            (1.15, 1.10, 1.20),
+            None,
+        ),  # above 1.02 but 4.4% wide: let more pairs in, the figure firms up
         (8, 1.0, (1.15, 1.05, 1.26), None),  # above 1.02 but 9.5% wide
         (8, 1.0, (1.99, 1.108, 3.56), None),  # an A/A run hit by bursts of load on a busy machine
         (8, 1.0, (1.05, 0.99, 1.11), None),  # wide and straddling: keep going
@@ -121,6 +126,17 @@ def test_time_pairs_runs_abba_blocks_and_finds_a_two_to_one_ratio():
     kind, last = events[-1]
     assert kind == "pair" and last["pairs"] == latency["pairs"] and last["ratio"] == latency["ratio"]
     assert last["variant"] == "q8" and last["against"] == "baseline"
+
+
+def test_copies_of_a_variant_take_turns_group_by_group():
+    """With two loaded copies per variant (core.worker.paired_runner.COPIES), group g runs copy g mod 2 of each."""
+    calls = []
+    fns = [[(lambda v=v, c=c: calls.append((v, c))) for c in range(2)] for v in range(2)]
+    options = Options({"paired_block_s": 0.001, "paired_max_seconds": 0.05})
+    _, blocks = time_pairs(fns, options, ["baseline", "q8"], lambda *a, **k: None)
+    assert len(blocks) >= 8
+    expected = [(b[0], (i // 4) % 2) for i, b in enumerate(blocks) for _ in range(b[3])]
+    assert calls == expected
 
 
 class _Board:
