@@ -21,14 +21,12 @@ from tests.fixtures.py36 import ROOT, py36_python
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module", params=["1.15", "2.6"])
-def py36_run(request, tmp_path_factory):
-    python = py36_python(request.param)
-    out = tmp_path_factory.mktemp(f"py36-tf{request.param}")
+def run_q8(python, out, model, *extra):
+    """`tocompress run --model MODEL --compress q8` with the run stage under `python`; (process, result)."""
     path = out / "r.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "run", "--model", "digits-cnn", "--compress", "q8",
-         "--worker-python", str(python), "--json", str(path), "--workdir", str(out / "runs"), *FAST_RUN_ARGS],
+        [sys.executable, "-m", "tui.cli", "run", "--model", model, "--compress", "q8", "--worker-python",
+         str(python), "--json", str(path), "--workdir", str(out / "runs"), *FAST_RUN_ARGS, *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -37,7 +35,14 @@ def py36_run(request, tmp_path_factory):
     assert path.exists(), (
         f"no result file; rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     )
-    return {"tf": request.param, "python": str(python), "proc": proc, "data": json.loads(path.read_text())}
+    return proc, json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module", params=["1.15", "2.6"])
+def py36_run(request, tmp_path_factory):
+    python = py36_python(request.param)
+    proc, data = run_q8(python, tmp_path_factory.mktemp(f"py36-tf{request.param}"), "digits-cnn")
+    return {"tf": request.param, "python": str(python), "proc": proc, "data": data}
 
 
 def test_both_variants_complete_under_python36(py36_run):
@@ -77,22 +82,8 @@ NMT_EVAL_LIMIT = 8
 @pytest.fixture(scope="module")
 def nmt_py36_run(tmp_path_factory):
     """The demo translator's run stage under Python 3.6 + TF 1.15: one baseline and one q8 worker, no paired stage."""
-    python = py36_python("1.15")
     out = tmp_path_factory.mktemp("nmt-py36")
-    path = out / "r.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "run", "--model", "nmt-demo", "--compress", "q8",
-         "--worker-python", str(python), "--json", str(path), "--workdir", str(out / "runs"),
-         "--eval-limit", str(NMT_EVAL_LIMIT), *FAST_RUN_ARGS, "--no-paired"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert path.exists(), (
-        f"no result file; rc={proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    )
-    return proc, json.loads(path.read_text())
+    return run_q8(py36_python("1.15"), out, "nmt-demo", "--eval-limit", str(NMT_EVAL_LIMIT), "--no-paired")
 
 
 def test_the_demo_translator_decodes_under_tf115_as_under_this_tensorflow(nmt_py36_run):
