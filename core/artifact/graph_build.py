@@ -33,7 +33,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple  # noqa: F401
 import numpy as np
 
 from core.artifact.container import ArtifactError, read_header
-from core.artifact.tensordecode import decode_codes, entry_count, float_chunks, levels
+from core.artifact.tensordecode import decode_codes, decode_float, entry_count, float_chunks, levels
 from core.artifact.weightsform import CONST, VARIABLES
 
 DEQUANT_SCOPE = "dequantize"
@@ -167,23 +167,16 @@ class _Load:
     def run(self, sess, read):
         # type: (Any, Callable[[int, int], bytes]) -> None
         entry, scope = self.entry, self.scope
-        nbytes = int(entry["nbytes"])
         if self.codes_dtype is not None:
-            codes = decode_codes(entry, read(0, nbytes))[0]
-            sess.run(
-                scope + "assign", {scope + "value:0": np.ascontiguousarray(codes, dtype=self.codes_dtype)}
-            )
+            sess.run(scope + "assign", {scope + "value:0": _codes(entry, read, self.codes_dtype)})
             return
-        count = entry_count(entry)
         if not self.chunked:
-            value = np.empty(count, dtype=self.numpy_dtype)
-            for start, chunk in float_chunks(entry, read, nbytes, max(count, 1)):
-                value[start : start + chunk.size] = chunk
-            sess.run(scope + "assign", {scope + "value:0": value.reshape(self.shape)})
+            value = _floats(entry, read, self.numpy_dtype).reshape(self.shape)
+            sess.run(scope + "assign", {scope + "value:0": value})
             return
         sess.run(scope + "assign")  # zeros of the full shape, then the slices in place
         rows = max(1, CHUNK_BYTES // (4 * self.row_elems))
-        for start, chunk in float_chunks(entry, read, nbytes, rows * self.row_elems):
+        for start, chunk in float_chunks(entry, read, int(entry["nbytes"]), rows * self.row_elems):
             first = start // self.row_elems
             block = chunk.astype(self.numpy_dtype, copy=False).reshape([-1] + self.shape[1:])
             feed = {
@@ -354,15 +347,33 @@ _NUMPY_TYPES = {1: "<f4", 2: "<f8", 19: "<f2"}  # DT_FLOAT, DT_DOUBLE, DT_HALF
 def _fill_constant(node, entry, read):
     # type: (Any, Dict[str, Any], Callable[[int, int], bytes]) -> None
     """Give the stripped float constant `node` its values from the artifact (de-quantized at load where quantized)."""
+    numpy_type = _checked_type(node, entry)
+    node.attr["value"].tensor.tensor_content = _floats(entry, read, numpy_type).tobytes()
+
+
+def _checked_type(node, entry):
+    # type: (Any, Dict[str, Any]) -> Any
+    """The numpy dtype of the stripped float constant `node`, which must have the shape the tensor table gives."""
     tensor = node.attr["value"].tensor
     numpy_type = _NUMPY_TYPES.get(tensor.dtype)
     if numpy_type is None:
         raise ArtifactError(f"weight {node.name} has a dtype the runner cannot rebuild ({tensor.dtype})")
-    count = entry_count(entry)
-    value = np.empty(count, dtype=numpy_type)
-    for start, chunk in float_chunks(entry, read, int(entry["nbytes"]), max(count, 1)):
-        value[start : start + chunk.size] = chunk
-    tensor.tensor_content = value.tobytes()
+    shape = [int(d) for d in entry["shape"]]
+    if shape != [d.size for d in tensor.tensor_shape.dim]:
+        raise ArtifactError(f"weight {node.name} has shape {shape} in the table but not in the graph")
+    return np.dtype(numpy_type)
+
+
+def _floats(entry, read, numpy_dtype):
+    # type: (Dict[str, Any], Callable[[int, int], bytes], Any) -> np.ndarray
+    """The whole tensor as `numpy_dtype`, de-quantized where quantized, from its payload read in one piece."""
+    return decode_float(entry, read(0, int(entry["nbytes"]))).astype(numpy_dtype, copy=False)
+
+
+def _codes(entry, read, codes_dtype):
+    # type: (Dict[str, Any], Callable[[int, int], bytes], str) -> np.ndarray
+    """The quantized tensor's integer codes, shaped like it, as `codes_dtype` ("uint8" or "uint16")."""
+    return np.ascontiguousarray(decode_codes(entry, read(0, int(entry["nbytes"])))[0], dtype=codes_dtype)
 
 
 def _float_variable(node, entry):
@@ -373,15 +384,10 @@ def _float_variable(node, entry):
     every inference (measured: 24 ms per read of 128 MB, against 0.1 ms)."""
     from tensorflow.core.framework import attr_value_pb2, types_pb2
 
-    tensor = node.attr["value"].tensor
-    numpy_type = _NUMPY_TYPES.get(tensor.dtype)
-    if numpy_type is None:
-        raise ArtifactError(f"weight {node.name} has a dtype the runner cannot rebuild ({tensor.dtype})")
+    numpy_type = _checked_type(node, entry)
     shape = [int(d) for d in entry["shape"]]
-    if shape != [d.size for d in tensor.tensor_shape.dim]:
-        raise ArtifactError(f"weight {node.name} has shape {shape} in the table but not in the graph")
-    dtype = tensor.dtype
-    load = _Load(entry, node.name + VARIABLE_SUFFIX + "/init/", numpy_dtype=np.dtype(numpy_type))
+    dtype = node.attr["value"].tensor.dtype
+    load = _Load(entry, node.name + VARIABLE_SUFFIX + "/init/", numpy_dtype=numpy_type)
     variable = node.name + VARIABLE_SUFFIX
     new = [_op(variable, "VariableV2", [], {"dtype": dtype})]
     new[0].attr["shape"].CopyFrom(attr_value_pb2.AttrValue(shape=_shape_proto(shape)))
@@ -484,9 +490,7 @@ def _runtime_dequant(node, entry, read, const_codes=False):
     codes_dtype = "uint16" if wide else "uint8"
     load = None  # type: Optional[_Load]
     if const_codes:
-        values = decode_codes(entry, read(0, int(entry["nbytes"])))[0]
-        content = np.ascontiguousarray(values, dtype=np.dtype(codes_dtype).newbyteorder("<")).tobytes()
-        new = [_const(reader.name, utype, shape, content), codes]
+        new = [_const(reader.name, utype, shape, _codes(entry, read, codes_dtype).tobytes()), codes]
     else:
         load = _Load(entry, scope + "codes/read" + VARIABLE_SUFFIX + "/init/", codes_dtype=codes_dtype)
         new = _variable(reader, utype, shape)

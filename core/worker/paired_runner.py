@@ -28,7 +28,7 @@ from core.measure.paired import (
 )
 from core.samples.evaldata import eval_data_path, load_eval_data
 from core.worker.loop import warm_up
-from core.worker.runner import Options, open_graph, timed_input, weights_form_for
+from core.worker.runner import Options, open_graph, timed_input, weight_bytes_of, weights_form_for
 
 GROUP = 4  # blocks in a group: ABBA or BAAB (core.measure.paired.group_pattern)
 # Loaded copies of each graph, taken in turn group by group. Two copies of one artifact in one process differ by up
@@ -55,9 +55,10 @@ def paired_stage(data, emit, phase_event):
     artifacts = [str(a) for a in paired["artifacts"]]
     form = None  # type: Optional[str]
     why = "TFLite: the interpreter holds its own weights"
+    weight_bytes = weight_bytes_of(artifacts)
     if not all(a.endswith(".tflite") for a in artifacts):
-        form, why = weights_form_for(artifacts, options.weights_form)  # one form for both: loaded together
-    copies = COPIES if _pair_bytes(artifacts) <= COPIES_MAX_BYTES else 1
+        form, why = weights_form_for(weight_bytes, options.weights_form)  # one form for both: loaded together
+    copies = COPIES if weight_bytes <= COPIES_MAX_BYTES else 1
     runners = []  # type: List[List[Tuple[Callable[[], Any], Callable[[], None]]]]
     try:
         runners = [[], []]
@@ -87,12 +88,6 @@ def _tf_version(artifacts):
     import tensorflow as tf
 
     return str(tf.__version__)
-
-
-def _pair_bytes(artifacts):
-    # type: (List[str]) -> int
-    """Bytes of both artifacts on disk: what each further copy of the pair roughly costs (more as constants)."""
-    return sum(os.path.getsize(a) for a in artifacts)
 
 
 def _open(artifact, x, options, emit, weights_form):

@@ -85,7 +85,7 @@ def run_stage(data, emit, phase_event):
 
     settings = session_options(options.threads)
     settings["weights_form"], settings["weights_form_reason"] = weights_form_for(
-        [artifact], options.weights_form
+        weight_bytes_of([artifact]), options.weights_form
     )
     _hello(emit, data, tf, settings)
     phase_event("load")
@@ -97,14 +97,21 @@ def run_stage(data, emit, phase_event):
         sess.close()
 
 
-def weights_form_for(artifacts, requested):
-    # type: (List[str], str) -> Tuple[str, str]
-    """(form, why) the weights of `artifacts`, loaded together, take in this process (core.artifact.weightsform)."""
+def weight_bytes_of(artifacts):
+    # type: (List[str]) -> int
+    """Bytes the weights of `artifacts` take once loaded, together: a graph's weights in its run graph, a .tflite
+    file's size (the interpreter maps the file)."""
     from core.artifact.graph_build import graph_weight_bytes
+
+    return sum(os.path.getsize(a) if a.endswith(".tflite") else graph_weight_bytes(a) for a in artifacts)
+
+
+def weights_form_for(weight_bytes, requested):
+    # type: (int, str) -> Tuple[str, str]
+    """(form, why) for graphs holding `weight_bytes` of weights together in this process (core.artifact.weightsform)."""
     from core.artifact.weightsform import choose_weights_form, mem_available_bytes
 
-    total = sum(graph_weight_bytes(a) for a in artifacts if not a.endswith(".tflite"))
-    return choose_weights_form(requested, total, mem_available_bytes())
+    return choose_weights_form(requested, weight_bytes, mem_available_bytes())
 
 
 def open_graph(artifact, threads, emit, weights_form):
