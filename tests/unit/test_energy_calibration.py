@@ -130,6 +130,7 @@ def test_slow_sensor_is_sampled_at_about_5_hz_and_a_short_run_warns(tmp_path: Pa
         )
         rig.start()
         try:
+            # the rate the rig chose from the sensor's 422.4 ms refresh (a setting, not a measured speed)
             assert rig.sampler is not None and 4.0 <= rig.sampler.rates_hz["tegra-power"] <= 5.5
             assert rig.min_window_s == pytest.approx(20 * 0.4224 * 1.1)  # what the stopping rule stretches to
             windows, _ = _timed_run(rig, model, idle_s=1.0, busy_s=1.5)
@@ -139,8 +140,11 @@ def test_slow_sensor_is_sampled_at_about_5_hz_and_a_short_run_warns(tmp_path: Pa
             achieved = rig.sampler.achieved_rate_hz("tegra-power")
         finally:
             rig.close()
-    assert achieved is not None and 4.0 <= achieved <= 5.5
-    assert power["sensor_update_interval_ms"] == pytest.approx(422.4) and power["sampling_rate_hz"] < 5.5
+    # Measured rates only from above: a busy machine may sample less often, but never past the chosen rate (the
+    # slow sensor is not polled faster than it refreshes). The rate itself: benchmarks/bench_sampler_rate.py.
+    assert achieved is not None and 0 < achieved <= 5.5
+    assert power["sensor_update_interval_ms"] == pytest.approx(422.4)
+    assert power["sampling_rate_hz"] is not None and power["sampling_rate_hz"] <= 5.5
     assert power["sensor_updates_per_window"][0] < 20
     assert "fewer than 20" in energy["warning"] and "422.4 ms" in energy["warning"]
     assert energy["figure"] == "raw onboard"
