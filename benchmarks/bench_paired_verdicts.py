@@ -4,7 +4,8 @@ interval and verdict, then the spread: max/min of the ratios and how many interv
 Modes:
   (default)  `tocompress run` of --model (digits-cnn) and --compress (q8) against its baseline, N times.
   --aa       A/A: the paired stage alone (`python -m core.worker`, stage "paired") with the baseline's artifact on
-             both sides, N fresh processes; the artifacts come from one `tocompress run` first. Every interval
+             both sides, N times --processes fresh processes merged as the session merges them; the artifacts
+             come from one `tocompress run` first. Every interval
              should contain 1 and every verdict be "no real change in time".
   --drift    one process, both graphs loaded: one-after-the-other timing (A for T s, then B for T s) against
              paired ABBA timing (2T s), each with a CPU hog started halfway; both ratios printed, with and without
@@ -86,17 +87,28 @@ def aa_runs(args: argparse.Namespace, workdir: Path) -> list[tuple[float, list[f
         paired={"variants": ["baseline", "baseline-again"], "artifacts": [base["model"]["artifact"]] * 2},
     )
     rows = []
+    from core.run.paired import merge_paired
+    from core.run.paired_stage import process_share
     from core.run.worker_client import worker_env
+    from core.runspec import RunOptions
 
+    share = process_share(RunOptions(), args.processes)
+    options = dict(spec["options"], paired_max_seconds=share.paired_max_seconds,
+                   paired_target_pct=share.paired_target_pct, paired_block_s=None)  # fmt: skip
     for i in range(args.runs):
-        proc = subprocess.run([sys.executable, "-m", "core.worker"], input=json.dumps(spec), cwd=ROOT,
-                              capture_output=True, text=True, env=worker_env())  # fmt: skip
-        events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-        paired = next((e for e in events if e["type"] == "paired"), None)
-        if paired is None:
-            print(f"A/A {i + 1}: no result: {proc.stderr[-400:]}")
+        parts = []
+        for _ in range(args.processes):  # as the session runs them: one after the other, each with its share
+            proc = subprocess.run([sys.executable, "-m", "core.worker"], input=json.dumps(dict(spec, options=options)),
+                                  cwd=ROOT, capture_output=True, text=True, env=worker_env())  # fmt: skip
+            events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+            paired = next((e for e in events if e["type"] == "paired"), None)
+            if paired is None:
+                print(f"A/A {i + 1}: no result: {proc.stderr[-400:]}")
+                break
+            parts.append({"against": "baseline", "latency": paired["latency"]})
+        if len(parts) < args.processes:
             continue
-        lat = paired["latency"]
+        lat = merge_paired(parts)["latency"]
         comp = dict(base, variant="baseline-again", paired={"against": "baseline", "latency": lat})
         verdict = compare(base, comp).to_dict()["verdict"]
         rows.append((lat["ratio"], lat["ratio_ci95"], verdict["time"]["direction"], lat["stopped"]))
@@ -200,9 +212,15 @@ def main() -> None:
     parser.add_argument("--compress", default="q8")
     parser.add_argument("--weights", default=None)
     parser.add_argument(
-        "--repeat", type=int, default=1, help="process pairs per run (tocompress run --repeat)"
+        "--repeat",
+        type=int,
+        default=1,
+        help="worker processes per variant and at least as many paired processes (tocompress run --repeat)",
     )
     parser.add_argument("--aa", action="store_true", help="A/A: the baseline against itself")
+    parser.add_argument(
+        "--processes", type=int, default=3, help="--aa: paired processes per run (as the session)"
+    )
     parser.add_argument("--drift", action="store_true", help="a CPU hog from halfway: sequential vs paired")
     parser.add_argument("--seconds", type=float, default=6.0, help="--drift: seconds per variant (T)")
     parser.add_argument("--keep", default=None, help="keep artifacts and results in this folder")

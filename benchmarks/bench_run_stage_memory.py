@@ -40,6 +40,18 @@ def _rss() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _rss_parts() -> dict[str, int]:
+    """RssAnon (heap, buffers: what the model and TensorFlow allocate) and RssFile (mapped library and file pages,
+    which the kernel can drop and re-read), bytes."""
+    parts = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                parts[key] = int(value.split()[0]) * 1024
+    return parts
+
+
 def _peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -62,29 +74,34 @@ def measure(path: str, weights_form: str) -> dict[str, object]:
     import numpy as np
 
     rss: dict[str, int] = {}
+    parts: dict[str, dict[str, int]] = {}
+
+    def mark(step: str) -> None:
+        rss[step], parts[step] = _rss(), _rss_parts()
+
     import tensorflow as tf
 
-    rss["tf_imported"] = _rss()
+    mark("tf_imported")
     from core.artifact import graph_build
     from core.artifact.container import read_container
 
     header, payload = read_container(path)
-    rss["artifact_read"] = _rss()
+    mark("artifact_read")
     weights = _weight_bytes(header)
     del header, payload
     gc.collect()
     built = graph_build.build_graph(path, weights_form)
-    rss["graph_built"] = _rss()
+    mark("graph_built")
     graph = tf.Graph()
     with graph.as_default():
         tf.compat.v1.import_graph_def(built.graph_def, name="")
     built.graph_def = None
     gc.collect()
-    rss["graph_imported"] = _rss()
+    mark("graph_imported")
     sess = tf.compat.v1.Session(graph=graph, config=graph_build.session_config(tf))
-    rss["session_created"] = _rss()
+    mark("session_created")
     built.load_weights(sess)  # the variable form: each weight fed once into its variable
-    rss["weights_loaded"] = _rss()
+    mark("weights_loaded")
     x_name = built.inputs[0]
     x = graph.get_tensor_by_name(x_name)
     shape = [1 if d is None else d for d in x.shape.as_list()]
@@ -93,11 +110,11 @@ def measure(path: str, weights_form: str) -> dict[str, object]:
     else:  # token ids: a 12-token sentence
         feed = np.full([1, 12] if len(shape) == 2 else shape, 5, dtype=x.dtype.as_numpy_dtype)
     sess.run(built.outputs, {x_name: feed})
-    rss["first_inference"] = _rss()
+    mark("first_inference")
     for _ in range(5):
         sess.run(built.outputs, {x_name: feed})
-    rss["steady_state"] = _rss()
-    return {"rss": rss, "peak": _peak(), "counts": built.counts, **weights}
+    mark("steady_state")
+    return {"rss": rss, "parts": parts, "peak": _peak(), "counts": built.counts, **weights}
 
 
 def _weight_bytes(header: dict[str, object]) -> dict[str, int]:
@@ -166,6 +183,10 @@ def main() -> None:
                 budget = counts["integer_bytes"] + data["largest_float_bytes"]
                 line += f" (codes+largest layer {budget / MIB:.0f} MiB: {footprint / budget:.2f}x)"
             print(line + " |", flush=True)
+            zero, steady = data["parts"]["tf_imported"], data["parts"]["steady_state"]
+            grew = {k: (steady[k] - zero[k]) / MIB for k in ("RssAnon", "RssFile")}
+            print(f"<!-- {args.model} {setting} {form}: growth after the import at steady state: anonymous "
+                  f"{grew['RssAnon']:.0f} MiB, file-backed (library pages) {grew['RssFile']:.0f} MiB -->", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

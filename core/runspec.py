@@ -35,13 +35,18 @@ class RunOptions:
     # own default. Recorded in the latency block either way, since latency depends on it.
     threads: int | None = None
     # Paired timing (core.measure.paired): baseline and compressed in one process, alternating ABBA blocks of
-    # `paired_block_s`, until the ratio's 95% interval is within `paired_target_pct` or lies beyond 1 +/-
-    # `paired_threshold_pct` (also the verdicts' "no real change" band), or `paired_max_seconds` have passed.
+    # `paired_block_s` (None: the session picks, core.run.paired.paired_block_seconds), until the ratio's 95%
+    # interval is within `paired_target_pct` or lies beyond 1 +/- `paired_threshold_pct` (also the verdicts' "no
+    # real change" band), or `paired_max_seconds` have passed.
     paired: bool = True
-    paired_block_s: float = 0.1
+    paired_block_s: float | None = None
     paired_target_pct: float = 2.0
     paired_threshold_pct: float = 2.0
     paired_max_seconds: float = 10.0
+    # Paired-stage processes, one after the other, each with its share of the cap; the ratio's interval is over their
+    # ratios (core.run.paired.merge_paired), since a process's own interval cannot see how processes differ (about
+    # 1.5% here). `repeat` N raises it to N.
+    paired_processes: int = 3
     # Where the run stage keeps the weights (core.artifact.weightsform): "const" (graph constants: oneDNN caches
     # filters), "variables" (the lean form), or "auto": constants where their copies fit in available memory.
     weights_form: str = "auto"
@@ -70,15 +75,17 @@ class RunOptions:
             raise SpecError(f"repeat {self.repeat} must be at least 1 worker process per variant")
         if self.idle_seconds < 0:
             raise SpecError(f"idle seconds {self.idle_seconds} must be >= 0")
-        if not 0.001 <= self.paired_block_s <= 10:
+        if self.paired_block_s is not None and not 0.001 <= self.paired_block_s <= 10:
             raise SpecError(
-                f"paired block {self.paired_block_s} s must be from 0.001 to 10 s; 0.1 is the default"
+                f"paired block {self.paired_block_s} s must be from 0.001 to 10 s; leave it out and the run picks"
             )
         if not 0 < self.paired_target_pct <= 100 or not 0 <= self.paired_threshold_pct < 100:
             raise SpecError(
                 f"paired interval target {self.paired_target_pct}% must be in (0, 100] and the no-change threshold "
                 f"{self.paired_threshold_pct}% in [0, 100); the defaults are 2 and 2"
             )
+        if self.paired_processes < 1:
+            raise SpecError(f"paired processes {self.paired_processes} must be at least 1; 3 is the default")
         if self.paired_max_seconds <= 0:
             raise SpecError(f"paired max seconds {self.paired_max_seconds} must be positive")
         if self.weights_form not in WEIGHTS_FORMS:

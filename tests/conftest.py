@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.runspec import RunOptions
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,6 +37,8 @@ FAST_RUN_ARGS = [
     "0.3",
     "--paired-seconds",  # paired timing (baseline and q8 in ABBA blocks): capped short, the rule still applies
     "2",
+    "--paired-processes",  # one paired process; q8_run keeps the default three
+    "1",
 ]
 
 
@@ -62,6 +66,8 @@ def q8_run(tmp_path_factory):
             "--sources",
             "host",  # the same sensors on every machine: a GPU box or a Jetson must not change the outcome
             *FAST_RUN_ARGS,
+            "--paired-processes",
+            str(RunOptions().paired_processes),
         ],
         cwd=ROOT,
         capture_output=True,

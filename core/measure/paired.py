@@ -22,17 +22,26 @@ BAAB = (
     0,
     1,
 )  # every other group: each variant sits next to the group boundaries (stats, events) as often
-BLOCK_S = 0.1
+# Block length without a power sensor to pair. The per-group log ratios of the demo model spread about 8% at any
+# block length from 25 to 200 ms (measured: the noise is slow, not per inference), so shorter blocks give more
+# pairs a second: the ratio's standard error after 10 s was 0.8% with 25 ms blocks against 1.5% with 100 ms ones.
+# Where power is paired the session lengthens blocks to BLOCK_UPDATES sensor updates (core.run.paired).
+LATENCY_BLOCK_S = 0.025
+BLOCK_UPDATES = (
+    3  # sensor updates a block holds where power is paired: one or two would not measure the block
+)
 TARGET_HALFWIDTH_PCT = 2.0  # stop when the ratio's interval is this narrow (half-width, % of the ratio) ...
 THRESHOLD_PCT = 2.0  # ... or when it lies beyond 1 +/- this: a smaller change is no real change
 MIN_PAIRS = 8
-# "Clearly beyond 1" also needs a usable interval: at most this many times the target half-width. A few pairs hit
-# by a burst of other load can put a wide interval past the threshold (an A/A run on a loaded 2-core machine gave
-# 1.99 (1.11-3.56) after 8 pairs); such a run goes on and lets more pairs in. At 4x (8%) the quick check stopped
-# after 8 pairs every time and its ratios spread 1.077 max/min over 10 fresh runs; 1.5x keeps the figure usable.
-EXCLUDES_MAX_HALFWIDTH_FACTOR = 1.5
+# "Clearly beyond 1" may rest on an interval wider than the target only in proportion to the change: a half-width
+# up to this share of |log ratio| (a 2x change may stop at +/-6.9%, a 1.15x one needs the 2% target). A fixed
+# allowance let the quick check stop at +/-3% whenever it was above 1.02, and its ratios then spread 1.055
+# max/min over 10 fresh runs (at 4x the target, 1.077): the spread follows the width the rule stops at.
+EXCLUDES_EFFECT_SHARE = 0.1
 METHOD_PAIRS = "t-interval on per-pair log ratios (a pair: one ABBA group of {block_ms:g} ms blocks)"
-METHOD_PROCESSES = "t-interval on per-process log ratios over {k} process pairs (each: ABBA groups of {block_ms:g} ms blocks)"  # noqa: E501
+METHOD_PROCESSES = (
+    "t-interval on per-process log ratios over {k} processes (each: ABBA groups of {block_ms:g} ms blocks)"  # noqa: E501
+)
 
 Interval = Tuple[float, Optional[float], Optional[float]]  # noqa: UP006, UP007, UP045 (Python 3.6)
 
@@ -114,12 +123,13 @@ def stop_reason(
 
     A narrow interval that straddles 1 +/- the threshold has not decided between "no real change" and a direction
     (a run stopped at 1.029 (1.009-1.049) read "no real change" where nine others read "slower"), so timing goes on
-    until it lies on one side of the threshold or the cap comes."""
+    until it lies on one side of the threshold or the cap comes. An interval wider than the target stops only as
+    "excludes_one": beyond the threshold and within EXCLUDES_EFFECT_SHARE of the change's size."""
     if pairs >= min_pairs and elapsed_s >= min_seconds:
         half = halfwidth_pct(*interval)
         if half <= target_pct and _decided(interval[1], interval[2], threshold_pct):
             return "narrow"
-        usable = half <= EXCLUDES_MAX_HALFWIDTH_FACTOR * target_pct
+        usable = half <= max(target_pct, EXCLUDES_EFFECT_SHARE * abs(math.log(interval[0])) * 100.0)
         if usable and direction(interval[1], interval[2], threshold_pct) != 0:
             return "excludes_one"
     if elapsed_s >= max_seconds:

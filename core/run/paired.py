@@ -1,5 +1,6 @@
 """The `paired` block of a compressed run: its latency, energy and power ratios against the baseline, each with a
-95% interval from pairs of ABBA blocks (one process) or from process pairs (`--repeat`).
+95% interval over the paired-stage processes' ratios (core.run.paired_stage), or over one process's pairs of ABBA
+blocks where only one ran (`--paired-processes 1`).
 
 The paired stage (core.worker.paired_runner) times the blocks and gives the latency ratio; power is board-wide and
 sampled here, so energy per inference and mean power per variant come from the sampler over each variant's own
@@ -15,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from core.measure.paired import (
+    BLOCK_UPDATES,
+    LATENCY_BLOCK_S,
     METHOD_PAIRS,
     METHOD_PROCESSES,
     group_log_ratios,
@@ -22,9 +25,20 @@ from core.measure.paired import (
     merge_stopped,
     ratio_interval,
 )
+from core.measure.timing import _t_crit
 
 NO_SENSOR = "no power sensor on this machine (see `tocompress sensors`)"
 Block = tuple[int, float, float, int, float]  # variant index (0 baseline, 1 compressed), t0, t1, n, seconds
+
+
+def paired_block_seconds(requested_s: float | None, update_interval_ms: float | None) -> float:
+    """The paired block length: the user's, else LATENCY_BLOCK_S, stretched where power is paired so that each block
+    holds BLOCK_UPDATES updates of the sensor (`update_interval_ms`: its refresh; None without a power sensor)."""
+    from core.telemetry.updates import min_window_seconds
+
+    if requested_s is not None:
+        return requested_s
+    return max(LATENCY_BLOCK_S, min_window_seconds(update_interval_ms, BLOCK_UPDATES))
 
 
 def unmeasured(reason: str) -> dict[str, Any]:
@@ -59,7 +73,7 @@ def _power_pairs(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Energy per inference above idle and mean power, per block from the power samples, paired over groups."""
     from core.telemetry.energy import energy_above_idle_j
-    from core.telemetry.updates import count_updates, few_updates_warning
+    from core.telemetry.updates import count_updates
 
     if power_source is None or sampler is None:
         return unmeasured(NO_SENSOR), unmeasured(NO_SENSOR)
@@ -86,7 +100,7 @@ def _power_pairs(
         "block_s": latency.get("block_s"),
         "updates": updates,
         "min_updates": min(updates),
-        "warning": few_updates_warning(updates, None),  # blocks are short: a slow sensor repeats its value
+        "warning": _few_updates(updates),
         "source": power_source,
     }
     durations = [b[2] - b[1] for b in blocks]
@@ -96,6 +110,17 @@ def _power_pairs(
     above_j = [j - idle_power_w * d for j, d in zip(total_j, durations, strict=True)]
     energy = _ratio_block(above_j, [float(b[3]) for b in blocks], blocks, common, "j_per_inference")
     return energy, power
+
+
+def _few_updates(updates: list[int]) -> str | None:
+    """One line when some block held fewer than BLOCK_UPDATES sensor updates (a slow sensor repeats its value)."""
+    fewest = min(updates)
+    if fewest >= BLOCK_UPDATES:
+        return None
+    return (
+        f"a paired block held {fewest} power-sensor update{'s' * (fewest != 1)}, fewer than {BLOCK_UPDATES}: the "
+        "energy and power ratios are shaky; set a longer --paired-block"
+    )
 
 
 def _ratio_block(
@@ -126,9 +151,36 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def process_interval(parts: list[dict[str, Any]]) -> tuple[float, float | None, float | None]:
+    """(ratio, low, high) over processes: the geometric mean of their ratios, and the wider of two 95% intervals,
+    the t-interval over the process ratios (process-to-process noise) and the one their own pairs give the mean.
+
+    Why the wider: three ratios that agree by chance give a t-interval narrower than the noise inside each process
+    allows (A/A, 3 processes: 0.993 (0.990-0.997), and 2 of 10 intervals missed 1). Taking the larger of the two
+    variance estimates is the usual guard for few groups (the Hartung-Knapp interval's ad hoc floor)."""
+    ratio, low, high = ratio_interval([math.log(p["ratio"]) for p in parts])
+    own = [_own_se(p) for p in parts]
+    if low is None or high is None or any(se is None for se in own):
+        return ratio, low, high
+    k = len(parts)
+    df = sum(int(p.get("pairs") or 0) - 1 for p in parts)
+    half = float(_t_crit(max(df, 1))) * math.sqrt(sum(se * se for se in own if se is not None)) / k
+    half = max(half, math.log(high / low) / 2)
+    return ratio, ratio * math.exp(-half), ratio * math.exp(half)
+
+
+def _own_se(part: dict[str, Any]) -> float | None:
+    """A process's standard error of its log ratio, from its own interval and pairs; None without an interval."""
+    ci, pairs = part.get("ratio_ci95"), int(part.get("pairs") or 0)
+    if not ci or pairs < 2 or not ci[0] > 0:
+        return None
+    return math.log(ci[1] / ci[0]) / 2 / float(_t_crit(pairs - 1))
+
+
 def merge_paired(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    """One `paired` block from several process pairs: per metric, the t-interval over the per-process log ratios,
-    so process-to-process noise is inside it; the pairs summed, the minimum updates the smallest."""
+    """One `paired` block from several paired-stage processes: per metric, the interval over the process ratios
+    (process_interval), so process-to-process noise is inside it; the pairs summed, the minimum updates the
+    smallest."""
     if len(blocks) == 1:
         return blocks[0]
     merged: dict[str, Any] = {"against": blocks[0].get("against", "baseline")}
@@ -139,7 +191,7 @@ def merge_paired(blocks: list[dict[str, Any]]) -> dict[str, Any]:
             why = next((p.get("reason") for p in parts if p.get("ratio") is None), None)
             merged[key] = unmeasured(f"{len(parts) - len(usable)} of {len(parts)} processes gave none: {why}")
             continue
-        ratio, low, high = ratio_interval([math.log(p["ratio"]) for p in usable])
+        ratio, low, high = process_interval(usable)
         block_s = usable[0].get("block_s") or 0.0
         out = {
             **usable[0],
@@ -161,4 +213,4 @@ def merge_paired(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-__all__ = ["merge_paired", "paired_block", "unmeasured"]
+__all__ = ["merge_paired", "paired_block", "paired_block_seconds", "process_interval", "unmeasured"]

@@ -21,7 +21,7 @@ from typing import Any
 
 from core.report.result_file import make_result_file
 from core.run.environment import collect_environment, sampler_cost
-from core.run.paired import merge_paired
+from core.run.paired import merge_paired, paired_block_seconds
 from core.run.paired_stage import measure_pairs
 from core.run.pinning import Placement
 from core.run.record import RunRecord, merge_runs
@@ -167,7 +167,8 @@ class Session:
                 self._emit({"type": "run", "variant": record.variant, "run": merge_runs(process_runs)})
                 if record.status != "complete":
                     errors.extend(record.errors)
-            paired_spec = partial(cfg.run_spec, cfg.compression, cfg.options)
+            block_s = paired_block_seconds(cfg.options.paired_block_s, rig.update_interval_ms)
+            paired_spec = partial(cfg.run_spec, cfg.compression, replace(cfg.options, paired_block_s=block_s))
             measure_pairs(self._host, cfg.options, paired_spec, cfg.run_python(), per_variant, self._paired)
         except KeyboardInterrupt:
             self._host.interrupt()

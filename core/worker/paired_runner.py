@@ -18,6 +18,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Tuple  # noqa: F401 (used by the type comments)
 
 from core.measure.paired import (
+    LATENCY_BLOCK_S,
     METHOD_PAIRS,
     MIN_PAIRS,
     group_log_ratios,
@@ -123,7 +124,7 @@ def time_pairs(run_fns, options, labels, emit, clock=time.perf_counter, window_c
 
     The garbage collector is held off while timing; stats and events happen between groups, never inside a block.
     """
-    block_s = options.paired_block_s
+    block_s = options.paired_block_s or LATENCY_BLOCK_S
     method = METHOD_PAIRS.format(block_ms=block_s * 1000)
     blocks = []  # type: List[Block]
     interval = (float("nan"), None, None)  # type: Tuple[float, Optional[float], Optional[float]]

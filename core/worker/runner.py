@@ -32,7 +32,7 @@ _OPTION_DEFAULTS = {
     "eval_limit": None,
     "threads": None,
     "paired": True,
-    "paired_block_s": 0.1,
+    "paired_block_s": None,  # the session sends the length it chose
     "paired_target_pct": 2.0,
     "paired_threshold_pct": 2.0,
     "paired_max_seconds": 10.0,
@@ -63,7 +63,8 @@ class Options:
         self.eval_limit = get("eval_limit")  # type: Optional[int]
         self.threads = int(get("threads")) if get("threads") else None  # type: Optional[int]
         self.paired = bool(get("paired"))
-        self.paired_block_s = float(get("paired_block_s"))
+        block_s = get("paired_block_s")  # None: the paired stage's own LATENCY_BLOCK_S
+        self.paired_block_s = None if block_s is None else float(block_s)  # type: Optional[float]
         self.paired_target_pct = float(get("paired_target_pct"))
         self.paired_threshold_pct = float(get("paired_threshold_pct"))
         self.paired_max_seconds = float(get("paired_max_seconds"))

@@ -30,7 +30,7 @@ def config(tmp_path, **kwargs) -> SessionConfig:
     return SessionConfig(
         model="digits-cnn",
         compression=CompressionSpec.parse("q8"),
-        options=RunOptions(idle_seconds=0),
+        options=RunOptions(idle_seconds=0, paired_processes=1),
         workdir=tmp_path / "runs",
         sysfs_root=str(tmp_path / "sys"),
         probes=list(HOST_ONLY),
@@ -56,6 +56,8 @@ def test_compress_then_run_per_variant_with_the_artifact_handed_on(tmp_path, spe
         "variants": ["baseline", "q8"],
         "artifacts": [sent[1]["artifact"], sent[3]["artifact"]],
     }
+    # No power sensor here: the short latency blocks (with one, blocks long enough for 3 of its updates).
+    assert sent[4]["options"]["paired_block_s"] == 0.025 and sent[3]["options"]["paired_block_s"] is None
     assert sent[1]["artifact"] == str(tmp_path / "runs" / "fake-baseline.tcz")
     assert "artifact" not in sent[0]
     assert result["status"] == "complete", result["errors"]
@@ -87,6 +89,25 @@ def test_the_paired_stage_files_its_answer_on_the_compressed_run(tmp_path, specs
     assert result["comparison"]["verdict"]["time"]["direction"] == "slower"
     assert result["comparison"]["summary"].startswith("same size, 1.25x slower (1.25-1.25), ")
     assert (tmp_path / "runs" / "digits-cnn-q8.paired.log").exists()
+
+
+def test_the_default_paired_stage_is_three_processes_each_with_its_share(tmp_path, specs):
+    cfg = config(tmp_path)
+    cfg.options.paired_processes = RunOptions().paired_processes
+    events = []
+    result = Session(cfg, events.append).run()
+    sent = [s for s in specs() if s["stage"] == "paired"]
+    assert len(sent) == 3
+    # A third of the 10 s cap each, and a target sqrt(3) wider: the mean of three is as precise as one at 2%.
+    assert [s["options"]["paired_max_seconds"] for s in sent] == pytest.approx([10 / 3] * 3)
+    assert [s["options"]["paired_target_pct"] for s in sent] == pytest.approx([2 * 3**0.5] * 3)
+    latency = result["runs"][1]["paired"]["latency"]
+    assert latency["processes"] == 3 and latency["pairs"] == 6 and latency["process_ratios"] == [1.25] * 3
+    assert "over 3 processes" in latency["method"]
+    live = [(e["process"], e["processes"]) for e in events if e.get("type") == "pair"]
+    assert live == [(1, 3), (1, 3), (2, 3), (2, 3), (3, 3), (3, 3)]
+    logs = sorted(p.name for p in (tmp_path / "runs").glob("*.paired*.log"))
+    assert logs == [f"digits-cnn-q8.paired.{i}.log" for i in (1, 2, 3)]
 
 
 def test_without_paired_timing_no_paired_stage_runs(tmp_path, specs):

@@ -81,8 +81,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         "--repeat",
         type=int,
         default=d.repeat,
-        help="worker processes per variant and paired-timing processes; >1 puts the run-to-run noise into the "
-        "intervals (the ratio's is then over process pairs)",
+        help="worker processes per variant (and at least this many paired-timing processes); >1 puts the "
+        "run-to-run noise into the variants' own intervals",
     )
     p.add_argument(
         "--threshold",
@@ -101,6 +101,20 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=d.paired_max_seconds,
         help="cap on paired timing (baseline and compressed in alternating blocks), seconds (default %(default)g)",
+    )
+    p.add_argument(
+        "--paired-processes",
+        type=int,
+        default=d.paired_processes,
+        help="paired-timing processes, each with its share of --paired-seconds; the ratio's interval is over "
+        "their ratios, so process-to-process noise is inside it (default %(default)d)",
+    )
+    p.add_argument(
+        "--paired-block",
+        type=float,
+        default=d.paired_block_s,
+        help="length of each paired block, seconds (default: 0.025, or long enough for 3 power-sensor updates "
+        "where power is paired)",
     )
     p.add_argument(
         "--no-paired",

@@ -41,6 +41,8 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         paired_threshold_pct=getattr(args, "threshold", RunOptions.paired_threshold_pct),
         paired_target_pct=getattr(args, "paired_target", RunOptions.paired_target_pct),
         paired_max_seconds=getattr(args, "paired_seconds", RunOptions.paired_max_seconds),
+        paired_block_s=getattr(args, "paired_block", RunOptions.paired_block_s),
+        paired_processes=getattr(args, "paired_processes", RunOptions.paired_processes),
         weights_form=getattr(args, "weights_form", RunOptions.weights_form),
     )
     opts.validate()

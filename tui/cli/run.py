@@ -198,7 +198,7 @@ def paired_line(run: dict[str, Any]) -> str | None:
     head = f"{run.get('variant')} / {paired.get('against')} time: "
     if lat.get("ratio") is None:
         return head + f"not paired: {lat.get('reason')}"
-    processes = f" over {lat['processes']} process pairs" if (lat.get("processes") or 1) > 1 else ""
+    processes = f" over {lat['processes']} processes" if (lat.get("processes") or 1) > 1 else ""
     return (
         head + f"{_ratio_text(lat)}, {lat.get('pairs')} pairs{processes}; "
         f"stopped: {STOPPED.get(str(lat.get('stopped')), lat.get('stopped'))}"

@@ -94,6 +94,9 @@ def pair_line(v: VariantState, name_width: int, width: int, over: bool) -> Text:
     text.append(fmt_ratio(ratio, ci95), style="bold")
     if pairs is not None:
         text.append(f", {pairs} pair{'s' if pairs != 1 else ''}")
+    count = int(source.get("processes") or 1)
+    if count > 1:  # live: the process now timing; final: the interval is over the processes' ratios
+        text.append(f" over {count} processes" if final else f", process {source.get('process')} of {count}")
     if ci95 is None:
         text.append("  interval after more pairs", style="dim")
         return text
