@@ -3,6 +3,7 @@
 `ops` events while the variants are timed, not only after."""
 
 import math
+
 import pytest
 
 from core.report.result_file import validate_result
