@@ -65,6 +65,9 @@ def quick_checks(args: argparse.Namespace, workdir: Path) -> list[tuple[float, l
         print(f"run {i + 1}: ratio {_fmt(lat.get('ratio'), lat.get('ratio_ci95'))}  {lat.get('pairs')} pairs, "
               f"stopped {lat.get('stopped')}; {time_part.get('direction')}; one-after-the-other {unpaired:.3f}; "
               f"{time.monotonic() - t0:.0f} s wall")  # fmt: skip
+        processes = lat.get("process_ratios")
+        if processes:
+            print("        process ratios: " + ", ".join(f"{r:.3f}" for r in processes))
         print(f"        {sentence}")
     return rows
 
