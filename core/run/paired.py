@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from core.measure.paired import (
+    ABBA,
     BLOCK_UPDATES,
     LATENCY_BLOCK_S,
     METHOD_PAIRS,
     METHOD_PROCESSES,
+    MIN_PAIRS,
     group_log_ratios,
     halfwidth_pct,
     merge_stopped,
@@ -31,14 +33,20 @@ NO_SENSOR = "no power sensor on this machine (see `tocompress sensors`)"
 Block = tuple[int, float, float, int, float]  # variant index (0 baseline, 1 compressed), t0, t1, n, seconds
 
 
-def paired_block_seconds(requested_s: float | None, update_interval_ms: float | None) -> float:
+def paired_block_seconds(
+    requested_s: float | None, update_interval_ms: float | None, process_cap_s: float
+) -> float:
     """The paired block length: the user's, else LATENCY_BLOCK_S, stretched where power is paired so that each block
-    holds BLOCK_UPDATES updates of the sensor (`update_interval_ms`: its refresh; None without a power sensor)."""
+    holds BLOCK_UPDATES updates of the sensor (`update_interval_ms`: its refresh; None without a power sensor), but
+    never past what lets a process time MIN_PAIRS groups within its share of the cap (`process_cap_s`): through
+    jtop's 422 ms refresh, 3 updates would take 1.4 s a block and a process could not finish one group in 3.3 s.
+    Such blocks carry the few-updates warning, which names the options that lengthen them."""
     from core.telemetry.updates import min_window_seconds
 
     if requested_s is not None:
         return requested_s
-    return max(LATENCY_BLOCK_S, min_window_seconds(update_interval_ms, BLOCK_UPDATES))
+    fits_s = process_cap_s / (MIN_PAIRS * len(ABBA))
+    return max(LATENCY_BLOCK_S, min(min_window_seconds(update_interval_ms, BLOCK_UPDATES), fits_s))
 
 
 def unmeasured(reason: str) -> dict[str, Any]:
@@ -119,7 +127,7 @@ def _few_updates(updates: list[int]) -> str | None:
         return None
     return (
         f"a paired block held {fewest} power-sensor update{'s' * (fewest != 1)}, fewer than {BLOCK_UPDATES}: the "
-        "energy and power ratios are shaky; set a longer --paired-block"
+        "energy and power ratios are shaky; set a longer --paired-block (and --paired-seconds to fit its pairs)"
     )
 
 

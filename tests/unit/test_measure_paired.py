@@ -96,12 +96,15 @@ def test_stop_reason_at_its_thresholds(pairs, elapsed, interval, expected):
 
 
 def test_block_length_is_short_without_a_power_sensor_and_holds_updates_with_one():
-    assert paired_block_seconds(None, None) == LATENCY_BLOCK_S == 0.025
-    assert paired_block_seconds(None, 2.0) == LATENCY_BLOCK_S  # a fast sensor: 3 updates fit in 25 ms
-    assert paired_block_seconds(None, 422.4) == pytest.approx(
-        3 * 0.4224 * 1.1
-    )  # the TX2's INA3221 through jtop
-    assert paired_block_seconds(0.2, 422.4) == 0.2  # the user's length wins
+    third = 10 / 3  # each of the three processes' share of the 10 s cap
+    assert paired_block_seconds(None, None, third) == LATENCY_BLOCK_S == 0.025
+    assert paired_block_seconds(None, 2.0, third) == LATENCY_BLOCK_S  # a fast sensor: 3 updates fit in 25 ms
+    assert paired_block_seconds(None, 20.0, third) == pytest.approx(3 * 0.020 * 1.1)  # 3 updates of 20 ms
+    # The TX2's INA3221 through jtop (422.4 ms): 3 updates would take 1.39 s a block; a third of the cap holds 8
+    # groups of 4 blocks only at 104 ms each, so the block stays that short (and carries the warning).
+    assert paired_block_seconds(None, 422.4, third) == pytest.approx(third / 32)
+    assert paired_block_seconds(None, 422.4, 50.0) == pytest.approx(3 * 0.4224 * 1.1)  # a longer cap: all 3
+    assert paired_block_seconds(0.2, 422.4, third) == 0.2  # the user's length wins
 
 
 def test_merge_stopped():
@@ -214,7 +217,8 @@ def test_a_block_shorter_than_three_sensor_updates_carries_a_warning():
     assert power["min_updates"] in (1, 2) and power["ratio"] == pytest.approx(1.0, abs=1e-3)
     assert power["warning"] == (
         f"a paired block held {power['min_updates']} power-sensor update{'s' * (power['min_updates'] != 1)}, "
-        "fewer than 3: the energy and power ratios are shaky; set a longer --paired-block"
+        "fewer than 3: the energy and power ratios are shaky; set a longer --paired-block (and --paired-seconds "
+        "to fit its pairs)"
     )
 
 

@@ -114,7 +114,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=d.paired_block_s,
         help="length of each paired block, seconds (default: 0.025, or long enough for 3 power-sensor updates "
-        "where power is paired)",
+        "where power is paired, as far as 8 pairs fit in each process's share of --paired-seconds)",
     )
     p.add_argument(
         "--no-paired",
