@@ -95,9 +95,9 @@ def aa_runs(args: argparse.Namespace, workdir: Path) -> list[tuple[float, list[f
     from core.run.worker_client import worker_env
     from core.runspec import RunOptions
 
-    share = process_share(RunOptions(), args.processes)
+    share = process_share(RunOptions(), args.processes, None)  # no power sensor here
     options = dict(spec["options"], paired_max_seconds=share.paired_max_seconds,
-                   paired_target_pct=share.paired_target_pct, paired_block_s=None)  # fmt: skip
+                   paired_target_pct=share.paired_target_pct, paired_block_s=share.paired_block_s)  # fmt: skip
     for i in range(args.runs):
         parts = []
         for _ in range(args.processes):  # as the session runs them: one after the other, each with its share

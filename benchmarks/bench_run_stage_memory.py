@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -35,19 +34,14 @@ STEPS = (
 )
 
 
-def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def _rss_parts() -> dict[str, int]:
-    """RssAnon (heap, buffers: what the model and TensorFlow allocate) and RssFile (mapped library and file pages,
-    which the kernel can drop and re-read), bytes."""
+    """VmRSS, and its RssAnon (heap, buffers: what the model and TensorFlow allocate) and RssFile (mapped library
+    and file pages, which the kernel can drop and re-read), bytes."""
     parts = {}
     with open("/proc/self/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("RssAnon", "RssFile"):
+            if key in ("VmRSS", "RssAnon", "RssFile"):
                 parts[key] = int(value.split()[0]) * 1024
     return parts
 
@@ -77,7 +71,8 @@ def measure(path: str, weights_form: str) -> dict[str, object]:
     parts: dict[str, dict[str, int]] = {}
 
     def mark(step: str) -> None:
-        rss[step], parts[step] = _rss(), _rss_parts()
+        parts[step] = _rss_parts()
+        rss[step] = parts[step]["VmRSS"]
 
     import tensorflow as tf
 

@@ -16,20 +16,15 @@ from typing import List, Optional, Sequence, Tuple  # noqa: F401 (used by the ty
 from core.measure.timing import _t_crit
 
 ABBA = (0, 1, 1, 0)  # variant index of each block in a group: A = 0 (reference), B = 1
-BAAB = (
-    1,
-    0,
-    0,
-    1,
-)  # every other group: each variant sits next to the group boundaries (stats, events) as often
+# Every other group: each variant sits next to the group boundaries (stats, events) as often.
+BAAB = (1, 0, 0, 1)
 # Block length without a power sensor to pair. The per-group log ratios of the demo model spread about 8% at any
 # block length from 25 to 200 ms (measured: the noise is slow, not per inference), so shorter blocks give more
 # pairs a second: the ratio's standard error after 10 s was 0.8% with 25 ms blocks against 1.5% with 100 ms ones.
 # Where power is paired the session lengthens blocks to BLOCK_UPDATES sensor updates (core.run.paired).
 LATENCY_BLOCK_S = 0.025
-BLOCK_UPDATES = (
-    3  # sensor updates a block holds where power is paired: one or two would not measure the block
-)
+# Sensor updates a block holds where power is paired: one or two would not measure the block.
+BLOCK_UPDATES = 3
 TARGET_HALFWIDTH_PCT = 2.0  # stop when the ratio's interval is this narrow (half-width, % of the ratio) ...
 THRESHOLD_PCT = 2.0  # ... or when it lies beyond 1 +/- this: a smaller change is no real change
 MIN_PAIRS = 8

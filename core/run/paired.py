@@ -168,11 +168,10 @@ def process_interval(parts: list[dict[str, Any]]) -> tuple[float, float | None, 
     variance estimates is the usual guard for few groups (the Hartung-Knapp interval's ad hoc floor)."""
     ratio, low, high = ratio_interval([math.log(p["ratio"]) for p in parts])
     own = [_own_se(p) for p in parts]
-    if low is None or high is None or any(se is None for se in own):
+    if low is None or high is None or None in own:
         return ratio, low, high
-    k = len(parts)
     df = sum(int(p.get("pairs") or 0) - 1 for p in parts)
-    half = float(_t_crit(max(df, 1))) * math.sqrt(sum(se * se for se in own if se is not None)) / k
+    half = float(_t_crit(max(df, 1))) * math.sqrt(sum(se * se for se in own if se)) / len(parts)
     half = max(half, math.log(high / low) / 2)
     return ratio, ratio * math.exp(-half), ratio * math.exp(half)
 

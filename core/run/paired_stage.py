@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.run.paired import merge_paired, paired_block
+from core.run.paired import merge_paired, paired_block, paired_block_seconds
 from core.run.record import merge_runs
 from core.run.worker_client import WorkerClient, WorkerStartError
 from core.run.worker_host import WorkerHost
@@ -45,11 +45,11 @@ def measure_pairs(
     if not complete or not all(artifacts) or host.cancelled:
         return
     count = paired_process_count(options)
+    share = process_share(options, count, host.rig.update_interval_ms)
     for process in range(count):
         if host.cancelled:
             return
-        spec = spec_of()
-        spec = replace(spec, options=process_share(spec.options, count))
+        spec = replace(spec_of(), options=share)
         block = run_paired(host, spec, python, names, [str(a) for a in artifacts], process, count)
         paired.setdefault(names[1], []).append(block)
     run = {**merge_runs(per_variant[names[1]]), "paired": merge_paired(paired[names[1]])}
@@ -61,13 +61,16 @@ def paired_process_count(options: RunOptions) -> int:
     return max(options.repeat, options.paired_processes)
 
 
-def process_share(options: RunOptions, count: int) -> RunOptions:
-    """One of `count` processes' options: its share of the time cap, and a target sqrt(count) wider, so that the
-    processes' mean ratio is about as precise as one process at the full target."""
+def process_share(options: RunOptions, count: int, update_interval_ms: float | None) -> RunOptions:
+    """One of `count` processes' options: its share of the time cap, a target sqrt(count) wider, so that the
+    processes' mean ratio is about as precise as one process at the full target, and the block length that share
+    and the power sensor's refresh (`update_interval_ms`, None without one) allow (paired_block_seconds)."""
+    cap_s = options.paired_max_seconds / count
     return replace(
         options,
-        paired_max_seconds=options.paired_max_seconds / count,
+        paired_max_seconds=cap_s,
         paired_target_pct=options.paired_target_pct * math.sqrt(count),
+        paired_block_s=paired_block_seconds(options.paired_block_s, update_interval_ms, cap_s),
     )
 
 

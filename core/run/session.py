@@ -21,8 +21,8 @@ from typing import Any
 
 from core.report.result_file import make_result_file
 from core.run.environment import collect_environment, sampler_cost
-from core.run.paired import merge_paired, paired_block_seconds
-from core.run.paired_stage import measure_pairs, paired_process_count
+from core.run.paired import merge_paired
+from core.run.paired_stage import measure_pairs
 from core.run.pinning import Placement
 from core.run.record import RunRecord, merge_runs
 from core.run.status import run_status
@@ -167,9 +167,7 @@ class Session:
                 self._emit({"type": "run", "variant": record.variant, "run": merge_runs(process_runs)})
                 if record.status != "complete":
                     errors.extend(record.errors)
-            process_cap_s = cfg.options.paired_max_seconds / paired_process_count(cfg.options)
-            block_s = paired_block_seconds(cfg.options.paired_block_s, rig.update_interval_ms, process_cap_s)
-            paired_spec = partial(cfg.run_spec, cfg.compression, replace(cfg.options, paired_block_s=block_s))
+            paired_spec = partial(cfg.run_spec, cfg.compression, cfg.options)
             measure_pairs(self._host, cfg.options, paired_spec, cfg.run_python(), per_variant, self._paired)
         except KeyboardInterrupt:
             self._host.interrupt()
