@@ -49,7 +49,8 @@ def quick_checks(args: argparse.Namespace, workdir: Path) -> list[tuple[float, l
         out = workdir / f"r{i}.json"
         cmd = [*TOCOMPRESS, "run", "--model", args.model, "--compress", args.compress, "--json", str(out),
                "--workdir", str(workdir / "runs"), *FAST, *(["--weights", args.weights] if args.weights else []),
-               *(["--repeat", str(args.repeat)] if args.repeat > 1 else [])]  # fmt: skip
+               *(["--repeat", str(args.repeat)] if args.repeat > 1 else []),
+               *(["--paired-processes", str(args.processes)] if args.processes else [])]  # fmt: skip
         t0 = time.monotonic()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if not out.exists():
@@ -95,12 +96,13 @@ def aa_runs(args: argparse.Namespace, workdir: Path) -> list[tuple[float, list[f
     from core.run.worker_client import worker_env
     from core.runspec import RunOptions
 
-    share = process_share(RunOptions(), args.processes, None)  # no power sensor here
+    count = args.processes or RunOptions().paired_processes
+    share = process_share(RunOptions(), count, None)  # no power sensor here
     options = dict(spec["options"], paired_max_seconds=share.paired_max_seconds,
                    paired_target_pct=share.paired_target_pct, paired_block_s=share.paired_block_s)  # fmt: skip
     for i in range(args.runs):
         parts = []
-        for _ in range(args.processes):  # as the session runs them: one after the other, each with its share
+        for _ in range(count):  # as the session runs them: one after the other, each with its share
             proc = subprocess.run([sys.executable, "-m", "core.worker"], input=json.dumps(dict(spec, options=options)),
                                   cwd=ROOT, capture_output=True, text=True, env=worker_env())  # fmt: skip
             events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -109,7 +111,7 @@ def aa_runs(args: argparse.Namespace, workdir: Path) -> list[tuple[float, list[f
                 print(f"A/A {i + 1}: no result: {proc.stderr[-400:]}")
                 break
             parts.append({"against": "baseline", "latency": paired["latency"]})
-        if len(parts) < args.processes:
+        if len(parts) < count:
             continue
         lat = merge_paired(parts)["latency"]
         comp = dict(base, variant="baseline-again", paired={"against": "baseline", "latency": lat})
@@ -222,7 +224,7 @@ def main() -> None:
     )
     parser.add_argument("--aa", action="store_true", help="A/A: the baseline against itself")
     parser.add_argument(
-        "--processes", type=int, default=3, help="--aa: paired processes per run (as the session)"
+        "--processes", type=int, default=None, help="paired processes per run (default: the session's)"
     )
     parser.add_argument("--drift", action="store_true", help="a CPU hog from halfway: sequential vs paired")
     parser.add_argument("--seconds", type=float, default=6.0, help="--drift: seconds per variant (T)")

@@ -44,9 +44,10 @@ class RunOptions:
     paired_threshold_pct: float = 2.0
     paired_max_seconds: float = 10.0
     # Paired-stage processes, one after the other, each with its share of the cap; the ratio's interval is over their
-    # ratios (core.run.paired.merge_paired), since a process's own interval cannot see how processes differ (about
-    # 1.5% here). `repeat` N raises it to N.
-    paired_processes: int = 3
+    # ratios (core.run.paired.merge_paired), since a process's own interval cannot see how processes differ (1-2%
+    # here, and now and then one lands 10% off). Five, not three: the quick check's ratios then spread 1.038 max/min
+    # over 10 fresh runs, where three gave 1.036-1.069 (benchmarks/bench_paired_verdicts.py). `repeat` N raises it.
+    paired_processes: int = 5
     # Where the run stage keeps the weights (core.artifact.weightsform): "const" (graph constants: oneDNN caches
     # filters), "variables" (the lean form), or "auto": constants where their copies fit in available memory.
     weights_form: str = "auto"
@@ -85,7 +86,7 @@ class RunOptions:
                 f"{self.paired_threshold_pct}% in [0, 100); the defaults are 2 and 2"
             )
         if self.paired_processes < 1:
-            raise SpecError(f"paired processes {self.paired_processes} must be at least 1; 3 is the default")
+            raise SpecError(f"paired processes {self.paired_processes} must be at least 1; 5 is the default")
         if self.paired_max_seconds <= 0:
             raise SpecError(f"paired max seconds {self.paired_max_seconds} must be positive")
         if self.weights_form not in WEIGHTS_FORMS:

@@ -160,19 +160,20 @@ def _finite(value: float) -> float | None:
 
 
 def process_interval(parts: list[dict[str, Any]]) -> tuple[float, float | None, float | None]:
-    """(ratio, low, high) over processes: the geometric mean of their ratios, and the wider of two 95% intervals,
-    the t-interval over the process ratios (process-to-process noise) and the one their own pairs give the mean.
+    """(ratio, low, high) over processes: the geometric mean of their ratios, and a 95% t-interval on K - 1 degrees
+    of freedom from the larger of two variance estimates, the spread of the process ratios (process-to-process
+    noise) and the one their own pairs give the mean.
 
-    Why the wider: three ratios that agree by chance give a t-interval narrower than the noise inside each process
-    allows (A/A, 3 processes: 0.993 (0.990-0.997), and 2 of 10 intervals missed 1). Taking the larger of the two
-    variance estimates is the usual guard for few groups (the Hartung-Knapp interval's ad hoc floor)."""
+    Why the larger: three ratios that agree by chance give a t-interval narrower than the noise inside each process
+    allows (A/A, 3 processes: 0.993 (0.990-0.997), and 2 of 10 intervals missed 1). That floor is the modified
+    Hartung-Knapp interval's, and like it keeps t on K - 1 degrees of freedom: the K process ratios are what the
+    answer rests on, however many pairs each holds."""
     ratio, low, high = ratio_interval([math.log(p["ratio"]) for p in parts])
     own = [_own_se(p) for p in parts]
     if low is None or high is None or None in own:
         return ratio, low, high
-    df = sum(int(p.get("pairs") or 0) - 1 for p in parts)
-    half = float(_t_crit(max(df, 1))) * math.sqrt(sum(se * se for se in own if se)) / len(parts)
-    half = max(half, math.log(high / low) / 2)
+    floor = float(_t_crit(len(parts) - 1)) * math.sqrt(sum(se * se for se in own if se)) / len(parts)
+    half = max(floor, math.log(high / low) / 2)
     return ratio, ratio * math.exp(-half), ratio * math.exp(half)
 
 

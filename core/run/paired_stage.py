@@ -3,8 +3,9 @@ one after the other (core.worker.paired_runner), once both variants' own stages 
 
 Why several: one process's interval cannot see how processes differ. Ten fresh quick checks with one process each,
 every interval +/-2%, gave ratios 1.135-1.191 and only 7 of 10 intervals held their median: an offset of about 1.5%
-per process (where its buffers and threads land) that no number of pairs inside it averages out. So each process
-gets a share of the time cap and a target wider by sqrt(processes), and the interval is over the process ratios.
+per process (where its buffers and threads land) that no number of pairs inside it averages out, and now and then
+one process lands 10% off (1.26 where four others read 1.13-1.15). So each process gets a share of the time cap and
+a target wider by sqrt(processes), and the interval is over the process ratios; five of them by default.
 
 Their `pair` events go on to the listener live; each process's blocks become a `paired` block (core.run.paired).
 """

@@ -41,7 +41,7 @@ FAST_OPTIONS = RunOptions(
     trace_passes=1,
     idle_seconds=0.2,
     paired_max_seconds=1.5,
-    paired_processes=1,  # one paired process: the default three run in tests/integration/test_paired_run.py
+    paired_processes=1,  # one paired process: three run in tests/integration/test_paired_run.py
 )
 
 

@@ -22,7 +22,8 @@ def test_the_q8_run_carries_its_paired_answer(q8_run):
     paired = _q8(data)["paired"]
     lat = paired["latency"]
     assert paired["against"] == "baseline"
-    # The default: three paired processes, the interval over their ratios; 25 ms blocks (no power sensor here).
+    # Three paired processes (the fixture's; five by default, test_session_stages), the interval over their ratios;
+    # 25 ms blocks (no power sensor here).
     assert lat["ratio"] > 0 and lat["pairs"] >= 6 and lat["processes"] == 3 and lat["block_s"] == 0.025
     assert len(lat["process_ratios"]) == 3 and "over 3 processes" in lat["method"]
     assert lat["ratio"] == pytest.approx(math.prod(lat["process_ratios"]) ** (1 / 3))

@@ -242,16 +242,18 @@ def test_merge_paired_puts_the_interval_over_process_ratios():
 
 def test_processes_that_agree_by_chance_keep_the_interval_their_own_pairs_give():
     """Three equal ratios have a zero-width t-interval; the mean keeps the width of the processes' own noise:
-    own SE ln(1.02/0.98)/2/t(29) each, sqrt(3) of them over 3, times t(87)."""
+    own SE ln(1.02/0.98)/2/t(29) each, sqrt(3) of them over 3, times t(2) (the process count's degrees of freedom,
+    as in the modified Hartung-Knapp interval): 0.009780 * 1.732051 / 3 * 4.302653 = 0.024295."""
     parts = [{"ratio": 1.0, "ratio_ci95": [0.98, 1.02], "pairs": 30}] * 3
     ratio, low, high = process_interval(parts)
     own_se = math.log(1.02 / 0.98) / 2 / 2.045230
-    half = 1.987608 * math.sqrt(3) * own_se / 3
+    half = 4.302653 * math.sqrt(3) * own_se / 3
+    assert half == pytest.approx(0.024295, abs=1e-6)
     assert ratio == 1.0 and (low, high) == (
         pytest.approx(math.exp(-half), abs=1e-5),
         pytest.approx(math.exp(half), abs=1e-5),
     )
-    assert 0.988 < low < 0.989 and 1.011 < high < 1.012
+    assert 0.975 < low < 0.977 and 1.024 < high < 1.025
     # Without the processes' own intervals there is only the t-interval over their ratios.
     assert process_interval([{"ratio": 1.1}, {"ratio": 1.2}, {"ratio": 1.15}])[1] == pytest.approx(
         1.031536, abs=1e-6

@@ -91,23 +91,24 @@ def test_the_paired_stage_files_its_answer_on_the_compressed_run(tmp_path, specs
     assert (tmp_path / "runs" / "digits-cnn-q8.paired.log").exists()
 
 
-def test_the_default_paired_stage_is_three_processes_each_with_its_share(tmp_path, specs):
+def test_the_default_paired_stage_is_five_processes_each_with_its_share(tmp_path, specs):
     cfg = config(tmp_path)
-    cfg.options.paired_processes = RunOptions().paired_processes
+    k = cfg.options.paired_processes = RunOptions().paired_processes
+    assert k == 5
     events = []
     result = Session(cfg, events.append).run()
     sent = [s for s in specs() if s["stage"] == "paired"]
-    assert len(sent) == 3
-    # A third of the 10 s cap each, and a target sqrt(3) wider: the mean of three is as precise as one at 2%.
-    assert [s["options"]["paired_max_seconds"] for s in sent] == pytest.approx([10 / 3] * 3)
-    assert [s["options"]["paired_target_pct"] for s in sent] == pytest.approx([2 * 3**0.5] * 3)
+    assert len(sent) == k
+    # A fifth of the 10 s cap each, and a target sqrt(5) wider: the mean of five is as precise as one at 2%.
+    assert [s["options"]["paired_max_seconds"] for s in sent] == pytest.approx([10 / k] * k)
+    assert [s["options"]["paired_target_pct"] for s in sent] == pytest.approx([2 * k**0.5] * k)
     latency = result["runs"][1]["paired"]["latency"]
-    assert latency["processes"] == 3 and latency["pairs"] == 6 and latency["process_ratios"] == [1.25] * 3
-    assert "over 3 processes" in latency["method"]
+    assert latency["processes"] == k and latency["pairs"] == 2 * k and latency["process_ratios"] == [1.25] * k
+    assert f"over {k} processes" in latency["method"]
     live = [(e["process"], e["processes"]) for e in events if e.get("type") == "pair"]
-    assert live == [(1, 3), (1, 3), (2, 3), (2, 3), (3, 3), (3, 3)]
+    assert live == [(i, k) for i in range(1, k + 1) for _ in range(2)]
     logs = sorted(p.name for p in (tmp_path / "runs").glob("*.paired*.log"))
-    assert logs == [f"digits-cnn-q8.paired.{i}.log" for i in (1, 2, 3)]
+    assert logs == [f"digits-cnn-q8.paired.{i}.log" for i in range(1, k + 1)]
 
 
 def test_without_paired_timing_no_paired_stage_runs(tmp_path, specs):
