@@ -17,7 +17,7 @@ from core.run.livestate import LiveState
 from tests.app.conftest import SENSORS_HERE
 from tests.app.test_app_live_panels import EVENTS, wait_until
 from tui.screens.run import LiveRun, RunScreen
-from tui.view.tables import comparison_table
+from tui.view.tables import comparison_table, comparison_view
 from tui.widgets.comparison import ComparisonView
 from tui.widgets.pairs import direction, interval_scale, pair_lines
 
@@ -169,6 +169,10 @@ def test_the_table_shows_the_ratio_column_only_for_paired_rows(result_q8):
 
     (unpaired,) = comparisons_of(result_q8)  # a result from before pairing: no ratio column at all
     assert "ratio (95%)" not in render(comparison_table(unpaired))
+    # Under the table, the paired rows say where their change comes from; an unpaired comparison has no such line.
+    view = render(comparison_view(paired_comparison()))
+    assert "Inference time (mean): change and ratio from paired timing" in " ".join(view.split())
+    assert "paired timing" not in render(comparison_view(unpaired))
 
 
 async def test_results_view_shows_the_ratio_and_its_interval(build_app, text_of):

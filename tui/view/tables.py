@@ -75,6 +75,19 @@ def ratio_text(row: Any) -> Text:
     return Text(fmt_ratio(*found), style=change_style(row.better))
 
 
+def paired_note(comparison: Comparison) -> Text | None:
+    """Under the table, where rows are paired: their change and ratio come from the paired timing, while their two
+    value columns are each variant's own run, so "400.6 -> 419.3 us, +17.6%" does not read as an error."""
+    labels = [row.label for row in comparison.rows if row.measured and row_ratio(row) is not None]
+    if not labels:
+        return None
+    return Text(
+        f"{', '.join(labels)}: change and ratio from paired timing (both variants in alternating blocks); "
+        "the value columns are each variant's own run, timed one after the other",
+        style=NEUTRAL_STYLE,
+    )
+
+
 def verdict_text(comparison: Comparison) -> Text:
     """The verdict sentence, each clause coloured by the same rule as the table's changes."""
     text = Text()
@@ -107,7 +120,11 @@ def comparison_view(
 ) -> RenderableType:
     """The table, then the verdict sentence, then what neither run measured and why."""
     table = comparison_table(comparison, base_label, comp_label, title, boxed)
-    parts: list[Any] = [table, Text(""), verdict_text(comparison)]
+    parts: list[Any] = [table]
+    note = paired_note(comparison)
+    if note is not None:
+        parts.append(note)
+    parts += [Text(""), verdict_text(comparison)]
     missing = unmeasured_line([(r.label, r.reason) for r in comparison.unmeasured()])
     if missing is not None:
         parts.append(missing)
