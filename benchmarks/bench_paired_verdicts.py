@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -97,13 +98,13 @@ def aa_runs(args: argparse.Namespace, workdir: Path) -> list[tuple[float, list[f
     from core.runspec import RunOptions
 
     count = args.processes or RunOptions().paired_processes
-    share = process_share(RunOptions(), count, None)  # no power sensor here
-    options = dict(spec["options"], paired_max_seconds=share.paired_max_seconds,
-                   paired_target_pct=share.paired_target_pct, paired_block_s=share.paired_block_s)  # fmt: skip
+    # Each process's options as the session derives them (no power sensor here).
+    share = process_share(RunOptions(**spec["options"]), count, None)
+    process_spec = json.dumps(dict(spec, options=asdict(share)))
     for i in range(args.runs):
         parts = []
         for _ in range(count):  # as the session runs them: one after the other, each with its share
-            proc = subprocess.run([sys.executable, "-m", "core.worker"], input=json.dumps(dict(spec, options=options)),
+            proc = subprocess.run([sys.executable, "-m", "core.worker"], input=process_spec,
                                   cwd=ROOT, capture_output=True, text=True, env=worker_env())  # fmt: skip
             events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
             paired = next((e for e in events if e["type"] == "paired"), None)
