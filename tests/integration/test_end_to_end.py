@@ -164,6 +164,14 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
     validate_result(result)
 
 
+def _signal_state(pid):
+    """The process's blocked, ignored and caught signal masks (hex), from /proc."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return " ".join(
+        line.replace("\t", "") for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt"))
+    )
+
+
 def _text(path):
     return path.read_text() if path.exists() else ""
 
@@ -204,8 +212,14 @@ def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
     while time.monotonic() < deadline and '"name": "timing"' not in _text(record):
         time.sleep(0.2)
     time.sleep(1.0)
+    signals = _signal_state(proc.pid)  # what the CLI does with SIGINT, for the message if it is not handled
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"no exit 60 s after SIGINT; the CLI's {signals}; its stderr ends:\n{stderr[-3000:]}")
     assert proc.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr
     assert log.exists()
