@@ -164,6 +164,16 @@ def test_worker_killed_mid_run_keeps_what_was_measured(tmp_path):
     validate_result(result)
 
 
+# `tocompress` as a terminal's foreground job starts it: SIGINT at Python's default handler. A launcher that ignores
+# SIGINT (any `cmd &` from a non-interactive shell) passes SIG_IGN down through pytest to the CLI, which then keeps
+# ignoring it, as Python does for an inherited SIG_IGN (nohup's case): this test failed whenever the suite was started
+# that way, unless an earlier test in the same xdist worker had installed a SIGINT handler of its own.
+FOREGROUND_CLI = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from tui.cli.main import main; sys.exit(main())"
+)
+
+
 def _signal_state(pid):
     """The process's blocked, ignored and caught signal masks (hex), from /proc."""
     lines = Path(f"/proc/{pid}/status").read_text().splitlines()
@@ -182,8 +192,8 @@ def test_ctrl_c_saves_partial_results_and_exits_130(tmp_path):
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "tui.cli",
+            "-c",
+            FOREGROUND_CLI,
             "run",
             "--compress",
             "q8",
