@@ -35,7 +35,7 @@ def comparison_table(
     """Metric | reference | other | change, and the paired ratio with its 95% interval where a row has one (time,
     energy, power of a paired run); rows neither run measured are left out (`unmeasured_line` names them)."""
     table = _table(title, boxed)
-    paired = any(row_ratio(row) is not None for row in comparison.rows)
+    paired = bool(paired_rows(comparison))
     table.add_column("Metric", ratio=3, no_wrap=True, overflow="ellipsis")
     table.add_column(base_label or comparison.baseline, ratio=2, justify="right", no_wrap=True)
     table.add_column(comp_label or comparison.compressed, ratio=2, justify="right", no_wrap=True)
@@ -67,6 +67,11 @@ def row_ratio(row: Any) -> tuple[float, list[float] | None] | None:
     return float(ratio), list(ci) if isinstance(ci, (list, tuple)) and len(ci) == 2 else None
 
 
+def paired_rows(comparison: Comparison) -> list[Any]:
+    """The shown rows that carry a paired ratio: they get the ratio column and the line under the table."""
+    return [row for row in comparison.rows if row.measured and row_ratio(row) is not None]
+
+
 def ratio_text(row: Any) -> Text:
     """`1.12x (1.08-1.16)` coloured as the row's change is (green better, red worse, dim within the noise)."""
     found = row_ratio(row)
@@ -78,7 +83,7 @@ def ratio_text(row: Any) -> Text:
 def paired_note(comparison: Comparison) -> Text | None:
     """Under the table, where rows are paired: their change and ratio come from the paired timing, while their two
     value columns are each variant's own run, so "400.6 -> 419.3 us, +17.6%" does not read as an error."""
-    labels = [row.label for row in comparison.rows if row.measured and row_ratio(row) is not None]
+    labels = [row.label for row in paired_rows(comparison)]
     if not labels:
         return None
     return Text(
